@@ -1,0 +1,26 @@
+//! The language of the business, shared by the device engine and the planner. No I/O here:
+//! time and ids come in through [`Clock`], so tests and the simulation control them.
+
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod event;
+pub mod route;
+pub mod sync;
+
+pub use clock::{Clock, FakeClock};
+pub use error::DomainError;
+pub use event::{
+    ConditionNote, FailedAttempt, FailureReason, GpsFix, LineOutcome, NewConditionNote,
+    NewFailedAttempt, NewPod, NoteCategory, Pod, PodOutcome, ShortfallReason, Signature,
+    SignaturePoint,
+};
+pub use route::{CustomerKind, OrderLine, Route, Stop, StopStatus};
+
+/// A photo's name: the lowercase hex SHA-256 of its stored bytes.
+pub type PhotoHash = String;
+
+/// True when `s` is 64 lowercase hex digits, the form every photo name takes.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}

@@ -1,0 +1,248 @@
+//! The device store: one SQLite file (WAL, `synchronous=FULL`) beside a folder of photos.
+//! Every user action is ONE transaction writing the domain rows and an outbox op.
+
+mod events;
+mod outbox;
+mod photos;
+mod routes;
+mod stops;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use doorstep_domain::Clock;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+use crate::views::{Saved, SyncState};
+use crate::{FieldError, Result};
+
+pub use events::{ConditionNotes, FailedAttempts, Pods};
+pub use outbox::{Outbox, OutboxEntry};
+pub use photos::Photos;
+pub use routes::Routes;
+pub use stops::Stops;
+
+/// Migrations in the order they apply. Append-only: never edit one that has shipped.
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../../migrations/0001_init.sql"))];
+
+pub const DB_FILE: &str = "doorstep.db";
+pub const PHOTO_DIR: &str = "photos";
+
+/// Who this device is on the wire: `(device_id, epoch)` numbers every outbox op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    pub device_id: Uuid,
+    pub epoch: u32,
+}
+
+/// The device's store. Open one per data folder; it is not shared between processes.
+pub struct Store {
+    conn: Connection,
+    photo_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    device: DeviceIdentity,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, applying any pending migrations.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
+        let photo_dir = dir.join(PHOTO_DIR);
+        std::fs::create_dir_all(&photo_dir).map_err(|e| FieldError::io(&photo_dir, e))?;
+        let mut conn = Connection::open(dir.join(DB_FILE))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a commit the UI confirmed survives power loss, not only a process crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn, &*clock)?;
+        let device = ensure_device(&mut conn, &*clock)?;
+        Ok(Store {
+            conn,
+            photo_dir,
+            clock,
+            device,
+        })
+    }
+
+    pub fn device(&self) -> DeviceIdentity {
+        self.device
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+
+    pub fn routes(&mut self) -> Routes<'_> {
+        Routes { store: self }
+    }
+
+    pub fn stops(&mut self) -> Stops<'_> {
+        Stops { store: self }
+    }
+
+    pub fn pods(&mut self) -> Pods<'_> {
+        Pods { store: self }
+    }
+
+    pub fn failed_attempts(&mut self) -> FailedAttempts<'_> {
+        FailedAttempts { store: self }
+    }
+
+    pub fn condition_notes(&mut self) -> ConditionNotes<'_> {
+        ConditionNotes { store: self }
+    }
+
+    pub fn photos(&mut self) -> Photos<'_> {
+        Photos { store: self }
+    }
+
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox { conn: &self.conn }
+    }
+
+    /// What waits to sync and how the last sync went. Until the device is connected to a
+    /// planner, `planner_url` is `None` and everything waits, safe on the phone.
+    pub fn sync_state(&self) -> Result<SyncState> {
+        let waiting_ops = self.outbox().len()?;
+        let waiting_photo_bytes: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(p.bytes), 0) FROM photos p
+             WHERE p.uploaded = 0 AND EXISTS (SELECT 1 FROM event_photos e WHERE e.sha256 = p.sha256)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(SyncState {
+            waiting_ops,
+            waiting_photo_bytes: waiting_photo_bytes as u64,
+            planner_url: None,
+            last_sync_at: None,
+            last_error: None,
+        })
+    }
+
+    /// `PRAGMA integrity_check` plus the outbox's own invariant (contiguous seq). `Ok(())` or
+    /// a description of what is broken.
+    pub fn check_integrity(&self) -> Result<()> {
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if verdict != "ok" {
+            return Err(FieldError::Invalid(format!(
+                "the database is damaged: {verdict}"
+            )));
+        }
+        self.outbox().check_contiguous()
+    }
+
+    /// Runs `f` in one transaction: all of it commits, or none of it does.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>, &Ctx<'_>) -> Result<T>) -> Result<T> {
+        let ctx = Ctx {
+            clock: &*self.clock,
+            device: self.device,
+        };
+        let tx = self.conn.transaction()?;
+        let out = f(&tx, &ctx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn saved(&self, id: Uuid, stop_status: doorstep_domain::StopStatus) -> Result<Saved> {
+        Ok(Saved {
+            id,
+            stop_status,
+            waiting_to_sync: self.outbox().len()?,
+        })
+    }
+}
+
+/// What a write needs besides the transaction.
+struct Ctx<'a> {
+    clock: &'a dyn Clock,
+    device: DeviceIdentity,
+}
+
+fn migrate(conn: &mut Connection, clock: &dyn Clock) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    for (version, name, sql) in MIGRATIONS {
+        let tx = conn.transaction()?;
+        let done: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !done {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                params![version, name, ts(clock.now())],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn ensure_device(conn: &mut Connection, clock: &dyn Clock) -> Result<DeviceIdentity> {
+    let tx = conn.transaction()?;
+    let found = tx
+        .query_row(
+            "SELECT device_id, epoch FROM device WHERE id = 1",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)),
+        )
+        .optional()?;
+    let identity = match found {
+        Some((id, epoch)) => DeviceIdentity {
+            device_id: parse_uuid(&id)?,
+            epoch,
+        },
+        None => {
+            let identity = DeviceIdentity {
+                device_id: clock.new_id(),
+                epoch: 1,
+            };
+            tx.execute(
+                "INSERT INTO device (id, device_id, epoch, last_seq, created_at) VALUES (1, ?1, ?2, 0, ?3)",
+                params![identity.device_id.to_string(), identity.epoch, ts(clock.now())],
+            )?;
+            identity
+        }
+    };
+    tx.commit()?;
+    Ok(identity)
+}
+
+/// How timestamps are stored: RFC 3339, UTC, milliseconds.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| FieldError::Invalid(format!("stored time \"{s}\" is unreadable: {e}")))
+}
+
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s)
+        .map_err(|e| FieldError::Invalid(format!("stored id \"{s}\" is unreadable: {e}")))
+}
+
+/// Reads a snake_case enum stored as text through its serde name.
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| FieldError::Invalid(format!("stored value \"{s}\" is unknown")))
+}
+
+/// The serde name of a snake_case enum, for storing it as text.
+pub(crate) fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("only unit enum variants are stored as text"),
+    }
+}

@@ -1,0 +1,53 @@
+//! Photos on the phone, named by SHA-256.
+
+use rusqlite::params;
+
+use super::{ts, Store};
+use crate::photos::{path_for, prepare, write_atomically};
+use crate::views::PhotoRef;
+use crate::{FieldError, Result};
+
+pub struct Photos<'a> {
+    pub(super) store: &'a mut Store,
+}
+
+impl Photos<'_> {
+    /// Runs the photo pipeline on `input` and stores the result. The file is written, fsynced
+    /// and renamed into place before its row commits, so a row always names a whole file.
+    /// Importing the same picture twice gives the same name and stores it once.
+    pub fn import(&mut self, input: &[u8]) -> Result<PhotoRef> {
+        let photo = prepare(input)?;
+        let dest = path_for(&self.store.photo_dir, &photo.sha256);
+        if !dest.exists() {
+            write_atomically(&dest, &photo.jpeg)?;
+        }
+        let now = ts(self.store.clock.now());
+        self.store.conn.execute(
+            "INSERT OR IGNORE INTO photos (sha256, width, height, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![photo.sha256, photo.width, photo.height, photo.jpeg.len() as u64, now],
+        )?;
+        Ok(PhotoRef {
+            sha256: photo.sha256,
+            width: photo.width,
+            height: photo.height,
+            bytes: photo.jpeg.len() as u64,
+        })
+    }
+
+    /// Reads a photo file from disk and imports it.
+    pub fn import_file(&mut self, path: &std::path::Path) -> Result<PhotoRef> {
+        let meta = std::fs::metadata(path).map_err(|e| FieldError::io(path, e))?;
+        if meta.len() > crate::photos::MAX_INPUT_BYTES as u64 {
+            return Err(FieldError::PhotoTooLarge {
+                mb: meta.len() as f64 / (1024.0 * 1024.0),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| FieldError::io(path, e))?;
+        self.import(&bytes)
+    }
+
+    /// The stored JPEG of a photo.
+    pub fn path(&self, sha256: &str) -> std::path::PathBuf {
+        path_for(&self.store.photo_dir, sha256)
+    }
+}
