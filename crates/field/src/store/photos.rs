@@ -3,7 +3,7 @@
 use rusqlite::params;
 
 use super::{ts, Store};
-use crate::photos::{path_for, prepare, write_atomically};
+use crate::photos::{path_for, prepare, write_atomically, PreparedPhoto};
 use crate::views::PhotoRef;
 use crate::{FieldError, Result};
 
@@ -16,7 +16,12 @@ impl Photos<'_> {
     /// and renamed into place before its row commits, so a row always names a whole file.
     /// Importing the same picture twice gives the same name and stores it once.
     pub fn import(&mut self, input: &[u8]) -> Result<PhotoRef> {
-        let photo = prepare(input)?;
+        self.store_prepared(prepare(input)?)
+    }
+
+    /// Stores a photo that went through [`prepare`] already (the app decodes outside the
+    /// store's lock, so other screens stay responsive meanwhile).
+    pub fn store_prepared(&mut self, photo: PreparedPhoto) -> Result<PhotoRef> {
         let dest = path_for(&self.store.photo_dir, &photo.sha256);
         if !dest.exists() {
             write_atomically(&dest, &photo.jpeg)?;

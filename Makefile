@@ -1,0 +1,54 @@
+# Doorstep: `make run` and `make test` set up everything on a fresh Debian machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+CARGO ?= cargo
+DATA_DIR ?= $(CURDIR)/data/device
+APP := target/debug/doorstep
+FIELD := target/debug/doorstep-field
+
+.PHONY: run test deps ui app fmt-check clippy ui-check ui-test rust-test e2e bench clean-data
+
+## Install what is missing, build, load the demo route and start the app.
+run: deps app
+	$(FIELD) --data-dir $(DATA_DIR) demo
+	DOORSTEP_DATA_DIR=$(DATA_DIR) WEBKIT_DISABLE_DMABUF_RENDERER=1 $(APP)
+
+## Install what is missing and run every check and test: Rust, UI, end to end.
+test: deps
+	bash scripts/test-all.sh
+
+deps:
+	bash scripts/install-deps.sh
+
+ui:
+	cd ui && npm run build
+
+## The app as users get it: serving the built UI (custom-protocol), plus the headless device.
+app: ui
+	$(CARGO) build -p doorstep -p doorstep-field --features doorstep/custom-protocol
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+ui-check:
+	cd ui && npm run check
+
+ui-test:
+	cd ui && npm test
+
+rust-test:
+	$(CARGO) test --workspace
+
+e2e: app
+	bash scripts/e2e.sh
+
+## Benchmarks (DESIGN.md §7), each printing its ratio against a floor measured in the same run.
+bench:
+	$(CARGO) bench -p doorstep-field --bench p1_record_pod
+
+clean-data:
+	rm -rf $(DATA_DIR)

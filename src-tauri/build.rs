@@ -1,0 +1,20 @@
+//! Declares the app's own commands so capabilities can grant them per window, and keeps the
+//! capabilities in src-tauri/ although tauri.conf.json sits at the repository root.
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(&[
+                "route_today",
+                "stop_detail",
+                "advance_stop",
+                "import_photo",
+                "record_pod",
+                "record_failed_attempt",
+                "record_condition_note",
+                "sync_state",
+            ])),
+    )
+    .expect("tauri-build failed");
+}

@@ -1,0 +1,179 @@
+//! The app's real commands on `tauri::test::mock_builder()`: what the UI sends, what it gets
+//! back, and how errors cross the boundary as `{code, message}`.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct TestApp {
+    _app: App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+    dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// The real app builder with a store in a temp dir holding today's demo route.
+    fn start() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_path_buf();
+        let app = doorstep_app::build(mock_builder())
+            .setup(move |app| {
+                doorstep_app::manage_store(app, &data)?;
+                Ok(())
+            })
+            .build(mock_context(noop_assets()))
+            .expect("the app builds");
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        let t = TestApp { _app: app, webview, dir };
+        t.load_demo();
+        t
+    }
+
+    fn load_demo(&self) {
+        let mut store = doorstep_field::Store::open(self.dir.path(), std::sync::Arc::new(doorstep_field::SystemClock)).unwrap();
+        let today = store.clock().today();
+        let route = doorstep_domain::demo::amsterdam_route(today, store.clock());
+        store.routes().import(&route).unwrap();
+    }
+
+    fn invoke(&self, cmd: &str, body: InvokeBody) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body,
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.invoke(cmd, InvokeBody::Json(args))
+    }
+}
+
+use doorstep_domain::Clock as _;
+
+#[test]
+fn the_route_and_a_stop_read_as_the_ui_expects() {
+    let app = TestApp::start();
+    let route = app.call("route_today", json!({})).unwrap();
+    assert_eq!(route["stops"].as_array().unwrap().len(), 30);
+    assert_eq!(route["route"]["courier_name"], "Sam Courier");
+    let first = &route["stops"][0];
+    assert_eq!(first["position"], 1);
+    assert_eq!(first["status"], "pending");
+    assert_eq!(first["waiting_to_sync"], 0);
+    let detail = app.call("stop_detail", json!({ "stopId": first["id"] })).unwrap();
+    assert_eq!(detail["customer_name"], first["customer_name"], "the detail flattens the summary");
+    assert!(detail["contact_phone"].as_str().unwrap().starts_with("+31"));
+    assert!(!detail["lines"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync() {
+    let app = TestApp::start();
+    let route = app.call("route_today", json!({})).unwrap();
+    let stop = route["stops"].as_array().unwrap().iter().find(|s| s["line_count"].as_u64().unwrap() >= 2).unwrap();
+    let detail = app.call("stop_detail", json!({ "stopId": stop["id"] })).unwrap();
+
+    let photo_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/photos/Portrait_5.jpg");
+    let bytes = std::fs::read(&photo_path).unwrap();
+    let photo = app.invoke("import_photo", InvokeBody::Raw(bytes)).unwrap();
+    assert_eq!(photo["height"], 1600, "the photo comes back upright and downscaled");
+
+    let lines: Vec<Value> = detail["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                json!({ "line_id": l["id"], "delivered_qty": l["ordered_qty"].as_u64().unwrap() - 1, "shortfall_reason": "damaged", "note": "crate cracked" })
+            } else {
+                json!({ "line_id": l["id"], "delivered_qty": l["ordered_qty"], "shortfall_reason": null, "note": null })
+            }
+        })
+        .collect();
+    let saved = app
+        .call(
+            "record_pod",
+            json!({ "input": {
+                "stop_id": stop["id"], "recipient_name": "Joris Smit",
+                "signature": { "width": 300, "height": 150, "strokes": [[{"x": 1, "y": 2, "t": 0}, {"x": 40, "y": 30, "t": 16}]] },
+                "photos": [photo["sha256"]], "gps": { "lat": 52.37736, "lon": 4.88155, "accuracy_m": 9.5 },
+                "lines": lines
+            }}),
+        )
+        .unwrap();
+    assert_eq!(saved["stop_status"], "partly_delivered");
+    assert_eq!(saved["waiting_to_sync"], 1);
+    let state = app.call("sync_state", json!({})).unwrap();
+    assert_eq!(state["waiting_ops"], 1);
+    assert_eq!(state["waiting_photo_bytes"], photo["bytes"]);
+    assert_eq!(state["planner_url"], Value::Null, "not connected to a planner yet");
+    let detail = app.call("stop_detail", json!({ "stopId": stop["id"] })).unwrap();
+    assert_eq!(detail["pods"][0]["lines"][0]["shortfall_reason"], "damaged");
+    assert_eq!(detail["waiting_to_sync"], 1);
+}
+
+#[test]
+fn errors_cross_as_code_and_message_and_save_nothing() {
+    let app = TestApp::start();
+    let route = app.call("route_today", json!({})).unwrap();
+    let stop = &route["stops"][1];
+    let err = app
+        .call(
+            "record_failed_attempt",
+            json!({ "input": { "stop_id": stop["id"], "reason": "other", "note": null, "photo": null, "gps": null } }),
+        )
+        .unwrap_err();
+    assert_eq!(err, json!({ "code": "invalid", "message": "add a note saying why the delivery failed" }));
+
+    let err = app.invoke("import_photo", InvokeBody::Raw(b"%PDF-1.4 not a photo".to_vec())).unwrap_err();
+    assert_eq!(err["code"], "photo_rejected");
+    assert!(err["message"].as_str().unwrap().starts_with("photo is not an image"), "{err}");
+
+    let err = app.call("import_photo", json!({ "bytes": [1, 2, 3] })).unwrap_err();
+    assert_eq!(err["code"], "invalid", "JSON instead of raw bytes is refused: {err}");
+
+    let err = app.call("stop_detail", json!({ "stopId": "00000000-0000-0000-0000-000000000000" })).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+
+    let ok = app
+        .call(
+            "record_failed_attempt",
+            json!({ "input": { "stop_id": stop["id"], "reason": "nobody_home", "note": null, "photo": null, "gps": {"lat": 0, "lon": 0, "accuracy_m": 0} } }),
+        )
+        .unwrap();
+    assert_eq!(ok["stop_status"], "failed");
+    assert_eq!(ok["waiting_to_sync"], 1, "only the accepted action left an outbox op");
+    let again = app
+        .call(
+            "record_failed_attempt",
+            json!({ "input": { "stop_id": stop["id"], "reason": "nobody_home", "note": null, "photo": null, "gps": null } }),
+        )
+        .unwrap_err();
+    assert_eq!(again["code"], "illegal_status");
+}
+
+#[test]
+fn advancing_a_stop_moves_it_forward_only() {
+    let app = TestApp::start();
+    let route = app.call("route_today", json!({})).unwrap();
+    let id = route["stops"][2]["id"].clone();
+    let saved = app.call("advance_stop", json!({ "stopId": id, "status": "arrived" })).unwrap();
+    assert_eq!(saved["stop_status"], "arrived");
+    let err = app.call("advance_stop", json!({ "stopId": id, "status": "en_route" })).unwrap_err();
+    assert_eq!(err["code"], "illegal_status");
+    assert_eq!(err["message"], "this stop is already arrived and cannot be marked on the way");
+}

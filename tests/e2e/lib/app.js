@@ -1,0 +1,324 @@
+// Doorstep-specific helpers for the end-to-end stories: configuration, the headless device CLI,
+// screenshots, and a "courier" that drives the app and counts interactions (DESIGN.md §10:
+// one per tap, typed field, signature or file chosen).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Keys, Session } from "./webdriver.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(here, "..", "..", "..");
+
+export const config = {
+  webdriverUrl: process.env.E2E_WEBDRIVER_URL ?? "http://127.0.0.1:4444",
+  app: resolve(process.env.E2E_APP ?? join(REPO_ROOT, "target", "debug", "doorstep")),
+  fieldBin: resolve(process.env.E2E_FIELD_BIN ?? join(REPO_ROOT, "target", "debug", "doorstep-field")),
+  dataDir: process.env.E2E_DATA_DIR ?? "",
+  screensDir: resolve(process.env.E2E_SCREENS_DIR ?? join(REPO_ROOT, "target", "e2e-screens")),
+  // shared/ sits beside the repository: <repo>/../shared/testdata
+  testdata: resolve(process.env.E2E_TESTDATA ?? join(REPO_ROOT, "..", "shared", "testdata")),
+};
+
+export function checkConfig() {
+  const problems = [];
+  if (!config.dataDir) problems.push("E2E_DATA_DIR is not set (the app's DOORSTEP_DATA_DIR, seeded with `demo`)");
+  if (!existsSync(config.app)) problems.push(`app binary missing: ${config.app}`);
+  if (!existsSync(config.fieldBin)) problems.push(`doorstep-field missing: ${config.fieldBin}`);
+  if (!existsSync(config.testdata)) problems.push(`test data missing: ${config.testdata}`);
+  if (problems.length) throw new Error("e2e configuration: " + problems.join("; "));
+}
+
+// ---------------------------------------------------------------- the headless device CLI
+
+/** Runs doorstep-field on the app's data dir; parses JSON output when asked for. */
+export function field(args, { json = true } = {}) {
+  const out = execFileSync(config.fieldBin, ["--data-dir", config.dataDir, ...args], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  return json ? JSON.parse(out) : out;
+}
+
+export const store = {
+  route: () => field(["route", "--json"]),
+  stop: (n) => field(["stop", String(n), "--json"]),
+  status: () => field(["status", "--json"]),
+};
+
+// ---------------------------------------------------------------- screenshots
+
+let shotCounter = 0;
+
+export function resetScreens() {
+  mkdirSync(config.screensDir, { recursive: true });
+  for (const f of readdirSync(config.screensDir)) {
+    if (f.endsWith(".png")) rmSync(join(config.screensDir, f));
+  }
+}
+
+/** Saves a PNG of the window under target/e2e-screens/NN-name.png and returns its path. */
+export async function screenshot(session, name) {
+  const png = await session.screenshot();
+  if (png.length < 8 || png.readUInt32BE(0) !== 0x89504e47) throw new Error(`screenshot ${name} is not a PNG`);
+  shotCounter++;
+  const path = join(config.screensDir, `${String(shotCounter).padStart(2, "0")}-${name}.png`);
+  writeFileSync(path, png);
+  return path;
+}
+
+// ---------------------------------------------------------------- session
+
+export function capabilities() {
+  // No browserName and no webSocketUrl: both are refused (DESIGN.md §6).
+  return { alwaysMatch: { "tauri:options": { application: config.app } } };
+}
+
+export async function startApp() {
+  const session = await Session.create(config.webdriverUrl, capabilities());
+  await session.setTimeouts({ script: 30_000, pageLoad: 60_000, implicit: 0 });
+  return session;
+}
+
+// ---------------------------------------------------------------- the courier
+
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/** Things WebKitWebDriver did differently from the spec, collected for the report. */
+export const quirks = new Set();
+
+export class Courier {
+  /** @param {Session} session */
+  constructor(session) {
+    this.session = session;
+    this.interactions = 0;
+    this.log = [];
+  }
+
+  startCounting() {
+    this.interactions = 0;
+    this.log = [];
+  }
+
+  count(what) {
+    this.interactions++;
+    this.log.push(what);
+  }
+
+  el(id, opts) {
+    return this.session.waitForElement(tid(id), opts);
+  }
+
+  async text(id) {
+    return (await (await this.el(id)).text()).trim();
+  }
+
+  /** One tap. */
+  async tap(id) {
+    const el = await this.el(id);
+    await this.session.waitFor(() => el.isEnabled(), { message: `${id} enabled` });
+    await el.click();
+    this.count(`tap ${id}`);
+  }
+
+  /** One typed field: replaces what the field holds with text (an empty text just clears it). */
+  async type(id, text) {
+    const el = await this.el(id);
+    await el.click(); // focus: part of typing into the field, not counted separately
+    await this.clearField(el);
+    if (text !== "") await el.sendKeys(text);
+    this.count(`type ${id}`);
+  }
+
+  /**
+   * Empties a text field the way a courier does (select all, delete), so the page sees real
+   * input events: Svelte's bind:value listens to "input", which Element Clear may not fire.
+   */
+  async clearField(el) {
+    const current = await el.property("value");
+    if (current === "" || current === null) return;
+    await el.sendKeys(Keys.END + Keys.BACKSPACE.repeat(String(current).length + 2));
+    let value = await el.property("value");
+    if (value !== "") {
+      quirks.add("select-all/backspace keys left text in a field; used Element Clear instead");
+      await el.clear();
+      value = await el.property("value");
+    }
+    if (value !== "") throw new Error(`could not empty the field (value still ${JSON.stringify(value)})`);
+  }
+
+  /**
+   * Picks an option of a native <select>. Counted as two taps (open the list, pick the option),
+   * which is what it costs on a phone.
+   */
+  async choose(id, value) {
+    const select = await this.el(id);
+    await select.click();
+    const option = await this.session.waitForElement(`${tid(id)} option[value="${value}"]`, { displayed: false });
+    await option.click();
+    let got = await select.property("value");
+    if (got !== value) {
+      quirks.add("clicking an <option> did not change the <select>; set it by script + change event");
+      await this.session.execute(
+        `const s = arguments[0]; s.value = arguments[1];
+         s.dispatchEvent(new Event("input", { bubbles: true }));
+         s.dispatchEvent(new Event("change", { bubbles: true }));`,
+        [select, value],
+      );
+      got = await select.property("value");
+    }
+    if (got !== value) throw new Error(`select ${id} shows ${got}, wanted ${value}`);
+    this.count(`open ${id}`);
+    this.count(`choose ${value}`);
+  }
+
+  /** One file chosen: the photo at an absolute path, through the real <input type=file>. */
+  async choosePhoto(id, path, { thumbIndex = 0 } = {}) {
+    const input = await this.el(id, { displayed: false });
+    const thumb = tid(`photo-thumb-${thumbIndex}`);
+    const attempts = [
+      ["send-keys", () => input.sendKeys(path)],
+      [
+        "send-keys after making the input visible",
+        async () => {
+          await this.session.execute(
+            `const i = arguments[0]; i.style.opacity = "1"; i.style.position = "static";
+             i.style.width = "auto"; i.style.height = "auto";`,
+            [input],
+          );
+          try {
+            await input.sendKeys(path);
+          } finally {
+            await this.session.execute(`arguments[0].removeAttribute("style")`, [input]);
+          }
+        },
+      ],
+      ["a File built in the page + change event", () => this.injectFile(input, path)],
+    ];
+    const failures = [];
+    for (const [how, attempt] of attempts) {
+      try {
+        await attempt();
+        await this.session.waitForElement(thumb, { timeoutMs: 15_000 });
+        if (how !== "send-keys") quirks.add(`photo input: plain send-keys failed (${failures.join("; ")}); used ${how}`);
+        this.count(`photo ${id}`);
+        return how;
+      } catch (e) {
+        failures.push(`${how}: ${e.message.split("\n")[0]}`);
+        const banner = await this.session.find(tid("error-banner"));
+        if (banner) failures.push(`banner: ${await banner.text()}`);
+      }
+    }
+    throw new Error(`could not add the photo: ${failures.join(" | ")}`);
+  }
+
+  async injectFile(input, path) {
+    const b64 = readFileSync(path).toString("base64");
+    const name = path.split("/").pop();
+    await this.session.execute(
+      `const [input, b64, name] = arguments;
+       const bin = atob(b64); const bytes = new Uint8Array(bin.length);
+       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+       const dt = new DataTransfer(); dt.items.add(new File([bytes], name, { type: "image/jpeg" }));
+       input.files = dt.files;
+       input.dispatchEvent(new Event("change", { bubbles: true }));`,
+      [input, b64, name],
+    );
+  }
+
+  /**
+   * One signature: a stroke drawn with W3C pointer actions (pointerDown, moves, pointerUp) on the
+   * canvas; falls back to dispatching pointer events by script if the actions do not reach it.
+   */
+  async sign(id = "signature-canvas") {
+    const canvas = await this.el(id);
+    const { width, height } = await canvas.rect();
+    const w = Math.floor(width / 2) - 20;
+    const h = Math.floor(height / 2) - 20;
+    // A zig-zag "signature", relative to the canvas centre.
+    const path = [
+      [-w, 0],
+      [-w * 0.7, -h * 0.8],
+      [-w * 0.4, h * 0.8],
+      [-w * 0.1, -h * 0.6],
+      [w * 0.2, h * 0.6],
+      [w * 0.5, -h * 0.7],
+      [w * 0.8, h * 0.5],
+      [w, 0],
+    ].map(([x, y]) => [Math.round(x), Math.round(y)]);
+    const signed = async () => /^Signed/.test((await this.signatureStatus()) ?? "");
+
+    let how = "pointer actions";
+    try {
+      await this.session.performActions([
+        {
+          type: "pointer",
+          id: "finger",
+          parameters: { pointerType: "mouse" },
+          actions: [
+            { type: "pointerMove", duration: 0, origin: canvas.toJSON(), x: path[0][0], y: path[0][1] },
+            { type: "pointerDown", button: 0 },
+            ...path.slice(1).map(([x, y]) => ({ type: "pointerMove", duration: 60, origin: canvas.toJSON(), x, y })),
+            { type: "pointerUp", button: 0 },
+          ],
+        },
+      ]);
+      await this.session.releaseActions();
+      await this.session.waitFor(signed, { timeoutMs: 3_000, message: "the signature to register" });
+    } catch (e) {
+      how = "pointer events dispatched by script";
+      quirks.add(`signature: W3C pointer actions did not sign (${e.message.split("\n")[0]}); dispatched pointer events by script`);
+      await this.session.execute(
+        `const [c, pts] = arguments; const r = c.getBoundingClientRect();
+         const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+         const ev = (type, [x, y], buttons) => new PointerEvent(type, { bubbles: true, cancelable: true,
+           pointerId: 1, pointerType: "mouse", isPrimary: true, button: 0, buttons,
+           clientX: cx + x, clientY: cy + y, pressure: buttons ? 0.5 : 0 });
+         c.dispatchEvent(ev("pointerdown", pts[0], 1));
+         for (const p of pts.slice(1)) c.ownerDocument.dispatchEvent(ev("pointermove", p, 1));
+         c.ownerDocument.dispatchEvent(ev("pointerup", pts[pts.length - 1], 0));`,
+        [canvas, path],
+      );
+      await this.session.waitFor(signed, { timeoutMs: 3_000, message: "the scripted signature to register" });
+    }
+    this.count(`sign ${id}`);
+    return how;
+  }
+
+  async signatureStatus() {
+    const el = await this.session.find(".signature-head [aria-live]");
+    return el ? (await el.text()).trim() : null;
+  }
+
+  // ------------------------------------------------ navigation and reading (not interactions)
+
+  /** Back to the route list without counting (between stories). */
+  async toRouteList() {
+    for (let i = 0; i < 4; i++) {
+      const back = await this.session.find(tid("back-button"));
+      if (!back) break;
+      const title = await this.screenTitle();
+      await back.click();
+      await this.session.waitFor(async () => (await this.screenTitle()) !== title, {
+        timeoutMs: 5_000,
+        message: "the previous screen",
+      });
+    }
+    await this.el("stop-1", { timeoutMs: 15_000 });
+  }
+
+  async screenTitle() {
+    const el = await this.session.find(".topbar .title");
+    return el ? (await el.text()).trim() : null;
+  }
+
+  /** The number of ops waiting, from the sync bar's words ("3 waiting to sync", "All synced"). */
+  async syncCount() {
+    const el = await this.session.waitForElement(`${tid("sync-bar")} .sync-count`);
+    const t = (await el.text()).trim();
+    const m = /^(\d+) waiting to sync/.exec(t);
+    if (m) return Number(m[1]);
+    if (/^All synced/.test(t) || /^Photos waiting/.test(t)) return 0;
+    throw new Error(`sync bar says something unexpected: ${JSON.stringify(t)}`);
+  }
+}

@@ -1,0 +1,484 @@
+// The app against a fake backend (mockIPC): what it shows and exactly what it sends.
+import { describe, expect, it, beforeEach } from "vitest";
+import { render, screen, fireEvent, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import App from "./App.svelte";
+import { sampleRoute, sampleSaved, sampleStop, sampleSync } from "./test/fixtures";
+import type { PhotoRef, RouteView, StopDetail, SyncState } from "./lib/types";
+
+interface Call {
+  cmd: string;
+  args: unknown;
+}
+
+interface Backend {
+  calls: Call[];
+  route: RouteView;
+  stops: Record<string, StopDetail>;
+  sync: SyncState;
+  /** replace a command's answer; throw to reject */
+  override: Record<string, (args: unknown) => unknown>;
+}
+
+let backend: Backend;
+
+function installBackend(): Backend {
+  const b: Backend = {
+    calls: [],
+    route: sampleRoute(),
+    stops: {
+      "s-1": sampleStop(),
+      "s-2": sampleStop({ ...sampleRoute().stops[1], contact_name: null, contact_phone: null }),
+    },
+    sync: sampleSync({ waiting_ops: 2 }),
+    override: {},
+  };
+  let photoN = 0;
+  mockIPC((cmd, args) => {
+    b.calls.push({ cmd, args });
+    if (b.override[cmd]) return b.override[cmd](args);
+    switch (cmd) {
+      case "route_today":
+        return b.route;
+      case "stop_detail": {
+        const stop = b.stops[(args as { stopId: string }).stopId];
+        if (!stop) throw { code: "not_found", message: "This stop is not on your route." };
+        return stop;
+      }
+      case "sync_state":
+        return b.sync;
+      case "import_photo": {
+        photoN++;
+        const ref: PhotoRef = { sha256: `sha-${photoN}`, width: 1200, height: 900, bytes: 120_000 };
+        return ref;
+      }
+      case "record_pod":
+        return sampleSaved();
+      case "record_failed_attempt":
+        return sampleSaved({ id: "fa-1", stop_status: "failed" });
+      case "record_condition_note":
+        return sampleSaved({ id: "cn-1", stop_status: "pending" });
+      case "advance_stop":
+        return sampleSaved({ id: "adv-1", stop_status: (args as { status: "en_route" }).status });
+      default:
+        throw { code: "invalid", message: `unknown command ${cmd}` };
+    }
+  });
+  return b;
+}
+
+function callsOf(cmd: string): unknown[] {
+  return backend.calls.filter((c) => c.cmd === cmd).map((c) => c.args);
+}
+
+/** One interaction = one tap, one typed field, one signature, one chosen photo. */
+class Budget {
+  count = 0;
+  tap(el: HTMLElement) {
+    this.count++;
+    return fireEvent.click(el);
+  }
+  async type(el: HTMLElement, text: string) {
+    this.count++;
+    const user = userEvent.setup();
+    await user.clear(el);
+    await user.type(el, text);
+  }
+  async photo(el: HTMLElement, file: File) {
+    this.count++;
+    await userEvent.setup().upload(el, file);
+  }
+  sign(canvas: HTMLElement) {
+    this.count++;
+    drawStroke(canvas);
+  }
+}
+
+function drawStroke(canvas: HTMLElement) {
+  const at = (type: string, x: number, y: number, buttons: number) =>
+    canvas.dispatchEvent(
+      new PointerEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y, buttons, pointerId: 1 }),
+    );
+  at("pointerdown", 10, 20, 1);
+  at("pointermove", 40, 30, 1);
+  at("pointermove", 80, 60, 1);
+  at("pointerup", 80, 60, 0);
+}
+
+function jpeg(name = "door.jpg"): File {
+  return new File([new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])], name, { type: "image/jpeg" });
+}
+
+async function openStop(position: number) {
+  const row = await screen.findByTestId(`stop-${position}`);
+  await fireEvent.click(row);
+  await screen.findByTestId("stop-status");
+}
+
+beforeEach(() => {
+  backend = installBackend();
+});
+
+describe("route list", () => {
+  it("shows today's route with status words and pending-sync badges", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    const first = await screen.findByTestId("stop-1");
+    expect(first.textContent).toContain("Anne Visser");
+    expect(first.textContent).toContain("B2C");
+    expect(first.textContent).toContain("Prinsengracht 263, 1016 GV Amsterdam");
+    expect(first.textContent).toContain("09:00–11:00");
+    expect(first.textContent).toContain("To do");
+    expect(within(first).queryByText(/waiting to sync/)).toBeNull();
+
+    const second = screen.getByTestId("stop-2");
+    expect(second.textContent).toContain("B2B");
+    expect(second.textContent).toContain("Delivered");
+    expect(within(second).getByText("2 waiting to sync")).toBeTruthy();
+    expect(screen.getByTestId("stop-3").textContent).toContain("Failed");
+
+    expect(screen.getByText("Wednesday 25 November 2026")).toBeTruthy();
+    expect(screen.getByText("Sam Jansen")).toBeTruthy();
+  });
+
+  it("says when there is no route today", async () => {
+    backend.route = { route: null, stops: [] };
+    render(App, { props: { pollMs: 60_000 } });
+    expect(await screen.findByText("No route for today")).toBeTruthy();
+  });
+
+  it("shows the sync state on every screen, in words that are not about deliveries", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    const bar = await screen.findByTestId("sync-bar");
+    await waitFor(() => expect(bar.textContent).toContain("2 waiting to sync"));
+    expect(bar.textContent).toContain("Not connected to a planner yet — records are safe on this phone");
+    await openStop(1);
+    expect(screen.getByTestId("sync-bar").textContent).toContain("2 waiting to sync");
+  });
+
+  it("refreshes the sync state on a timer", async () => {
+    render(App, { props: { pollMs: 30 } });
+    const bar = await screen.findByTestId("sync-bar");
+    await waitFor(() => expect(bar.textContent).toContain("2 waiting to sync"));
+    backend.sync = sampleSync({ planner_url: "https://planner.test", last_error: "Planner unreachable — will retry" });
+    await waitFor(() => expect(bar.textContent).toContain("All synced"));
+    expect(bar.textContent).toContain("Planner unreachable — will retry");
+    expect(bar.textContent).not.toMatch(/fail/i);
+  });
+
+  it("shows a load error in the banner", async () => {
+    backend.override.route_today = () => {
+      throw { code: "storage", message: "The phone's storage could not be read." };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    const banner = await screen.findByTestId("error-banner");
+    expect(banner.getAttribute("role")).toBe("alert");
+    expect(banner.textContent).toContain("The phone's storage could not be read.");
+  });
+});
+
+describe("stop screen", () => {
+  it("shows the stop and offers the three actions", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    expect(callsOf("stop_detail")).toEqual([{ stopId: "s-1" }]);
+    expect(screen.getByTestId("stop-status").textContent).toBe("To do");
+    const call = screen.getByTestId("call-link") as HTMLAnchorElement;
+    expect(call.getAttribute("href")).toBe("tel:+31205550123");
+    expect(screen.getByText(/Ring twice/)).toBeTruthy();
+    expect(screen.getByText("Whole milk 1 l")).toBeTruthy();
+    expect(screen.getByText("6 pcs")).toBeTruthy();
+    expect(screen.getByTestId("deliver-button")).toBeTruthy();
+    expect(screen.getByTestId("fail-button")).toBeTruthy();
+    expect(screen.getByTestId("note-button")).toBeTruthy();
+  });
+
+  it("hides Deliver and Failed attempt on a delivered stop", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(2);
+    expect(screen.getByTestId("stop-status").textContent).toBe("Delivered");
+    expect(screen.queryByTestId("deliver-button")).toBeNull();
+    expect(screen.queryByTestId("fail-button")).toBeNull();
+    expect(screen.getByTestId("note-button")).toBeTruthy();
+  });
+
+  it("goes back to the route list", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("back-button"));
+    expect(await screen.findByTestId("stop-1")).toBeTruthy();
+    expect(screen.queryByTestId("back-button")).toBeNull();
+  });
+
+  it("moves the stop forward with advance_stop", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByText("I'm on my way"));
+    await waitFor(() => expect(callsOf("advance_stop")).toEqual([{ stopId: "s-1", status: "en_route" }]));
+  });
+});
+
+describe("deliver", () => {
+  it("records a clean delivery with photo, signature and typed name in 6 interactions", async () => {
+    backend.stops["s-1"] = sampleStop({ contact_name: null });
+    render(App, { props: { pollMs: 60_000 } });
+    const b = new Budget();
+    await b.tap(await screen.findByTestId("stop-1"));
+    await b.tap(await screen.findByTestId("deliver-button"));
+    await b.photo(screen.getByTestId("photo-input"), jpeg());
+    await waitFor(() => expect(screen.getByTestId("photo-thumb-0")).toBeTruthy());
+    b.sign(screen.getByTestId("signature-canvas"));
+    await b.type(screen.getByTestId("recipient-name"), "J. de Boer");
+    await b.tap(screen.getByTestId("save-pod"));
+
+    await waitFor(() => expect(screen.getByTestId("toast").textContent).toBe("Delivered · waiting to sync"));
+    expect(b.count).toBeLessThanOrEqual(8);
+    expect(b.count).toBe(6);
+
+    // the photo's bytes went as the raw body
+    const [body] = callsOf("import_photo");
+    expect(body).toBeInstanceOf(Uint8Array);
+    expect(Array.from(body as Uint8Array)).toEqual([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+
+    const [args] = callsOf("record_pod") as { input: Record<string, unknown> }[];
+    const input = args.input as {
+      stop_id: string;
+      recipient_name: string;
+      photos: string[];
+      gps: unknown;
+      signature: { width: number; height: number; strokes: { x: number; y: number; t: number }[][] };
+      lines: unknown[];
+    };
+    expect(Object.keys(args)).toEqual(["input"]);
+    expect(input.stop_id).toBe("s-1");
+    expect(input.recipient_name).toBe("J. de Boer");
+    expect(input.photos).toEqual(["sha-1"]);
+    expect(input.gps).toBeNull();
+    expect(input.lines).toEqual([
+      { line_id: "l-1", delivered_qty: 6, shortfall_reason: null, note: null },
+      { line_id: "l-2", delivered_qty: 2, shortfall_reason: null, note: null },
+    ]);
+    expect(input.signature.width).toBeGreaterThan(0);
+    expect(input.signature.height).toBeGreaterThan(0);
+    expect(input.signature.strokes).toHaveLength(1);
+    expect(input.signature.strokes[0][0]).toEqual({ x: 10, y: 20, t: 0 });
+    for (const p of input.signature.strokes[0]) expect(Object.keys(p).sort()).toEqual(["t", "x", "y"]);
+
+    // back on the route list, the sync bar refreshed
+    expect(await screen.findByTestId("stop-1")).toBeTruthy();
+    await waitFor(() => expect(callsOf("sync_state").length).toBeGreaterThanOrEqual(2));
+  });
+
+  it("pre-fills the name with the contact: 5 interactions", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    const b = new Budget();
+    await b.tap(await screen.findByTestId("stop-1"));
+    await b.tap(await screen.findByTestId("deliver-button"));
+    expect((screen.getByTestId("recipient-name") as HTMLInputElement).value).toBe("Anne Visser");
+    await b.photo(screen.getByTestId("photo-input"), jpeg());
+    b.sign(screen.getByTestId("signature-canvas"));
+    await b.tap(screen.getByTestId("save-pod"));
+    await screen.findByTestId("toast");
+    expect(b.count).toBe(5);
+    expect(b.count).toBeLessThanOrEqual(7);
+    const [{ input }] = callsOf("record_pod") as { input: { recipient_name: string; photos: string[] } }[];
+    expect(input.recipient_name).toBe("Anne Visser");
+    expect(input.photos).toEqual(["sha-1"]);
+  });
+
+  it("sends a short line with its reason and note; the result reads 'Partly delivered'", async () => {
+    backend.override.record_pod = () => sampleSaved({ stop_status: "partly_delivered" });
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    const user = userEvent.setup();
+    const qty = screen.getByTestId("line-qty-0") as HTMLInputElement;
+    await user.clear(qty);
+    await user.type(qty, "4");
+    const reason = (await screen.findByTestId("line-reason-0")) as HTMLSelectElement;
+    await user.selectOptions(reason, "damaged");
+    await user.type(screen.getByTestId("line-note-0"), "two crushed");
+    expect(screen.queryByTestId("line-reason-1")).toBeNull();
+    b_sign();
+    await fireEvent.click(screen.getByTestId("save-pod"));
+    await waitFor(() => expect(screen.getByTestId("toast").textContent).toBe("Partly delivered · waiting to sync"));
+    const [{ input }] = callsOf("record_pod") as { input: { lines: unknown[] } }[];
+    expect(input.lines).toEqual([
+      { line_id: "l-1", delivered_qty: 4, shortfall_reason: "damaged", note: "two crushed" },
+      { line_id: "l-2", delivered_qty: 2, shortfall_reason: null, note: null },
+    ]);
+
+    function b_sign() {
+      drawStroke(screen.getByTestId("signature-canvas"));
+    }
+  });
+
+  it("uses the steppers", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    const line = screen.getByTestId("line-1");
+    await fireEvent.click(within(line).getByLabelText("One less Wholemeal bread"));
+    expect((screen.getByTestId("line-qty-1") as HTMLInputElement).value).toBe("1");
+    expect(screen.getByTestId("line-reason-1")).toBeTruthy();
+    await fireEvent.click(within(line).getByLabelText("One more Wholemeal bread"));
+    expect(screen.queryByTestId("line-reason-1")).toBeNull();
+  });
+
+  it("a scanned barcode highlights and checks its line", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    const input = screen.getByTestId("barcode-input") as HTMLInputElement;
+    await userEvent.setup().type(input, "8712345000028{Enter}");
+    const line = screen.getByTestId("line-1");
+    await waitFor(() => expect(line.classList.contains("highlight")).toBe(true));
+    expect(line.classList.contains("checked")).toBe(true);
+    expect(screen.getByTestId("line-0").classList.contains("checked")).toBe(false);
+    expect(input.value).toBe("");
+    expect(screen.getByTestId("scan-message").textContent).toContain("Wholemeal bread");
+    // an unknown code says so and checks nothing
+    await userEvent.setup().type(input, "000{Enter}");
+    expect(screen.getByTestId("scan-message").textContent).toContain("No item on this stop has the code 000");
+    expect(callsOf("record_pod")).toEqual([]);
+  });
+
+  it("shows the engine's error message and keeps everything typed", async () => {
+    backend.override.record_pod = () => {
+      throw { code: "illegal_status", message: "This stop is already delivered." };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    const user = userEvent.setup();
+    const name = screen.getByTestId("recipient-name") as HTMLInputElement;
+    await user.clear(name);
+    await user.type(name, "Neighbour at 265");
+    const qty = screen.getByTestId("line-qty-1") as HTMLInputElement;
+    await user.clear(qty);
+    await user.type(qty, "1");
+    await user.selectOptions(screen.getByTestId("line-reason-1"), "missing");
+    await user.upload(screen.getByTestId("photo-input"), jpeg());
+    await waitFor(() => expect(screen.getByTestId("photo-thumb-0")).toBeTruthy());
+    await fireEvent.click(screen.getByTestId("save-pod"));
+
+    const banner = await screen.findByTestId("error-banner");
+    expect(banner.textContent).toContain("This stop is already delivered.");
+    expect(banner.getAttribute("role")).toBe("alert");
+    expect(screen.queryByTestId("toast")).toBeNull();
+    // still on the form, nothing lost
+    expect((screen.getByTestId("recipient-name") as HTMLInputElement).value).toBe("Neighbour at 265");
+    expect((screen.getByTestId("line-qty-1") as HTMLInputElement).value).toBe("1");
+    expect((screen.getByTestId("line-reason-1") as HTMLSelectElement).value).toBe("missing");
+    expect(screen.getByTestId("photo-thumb-0")).toBeTruthy();
+
+    // a second try sends the same record
+    backend.override.record_pod = () => sampleSaved({ stop_status: "partly_delivered" });
+    await fireEvent.click(screen.getByTestId("save-pod"));
+    await screen.findByTestId("toast");
+    const sent = callsOf("record_pod") as { input: unknown }[];
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual(sent[0]);
+  });
+
+  it("asks for a proof before calling the engine", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    await fireEvent.click(screen.getByTestId("save-pod"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("Add a photo or a signature");
+    expect(callsOf("record_pod")).toEqual([]);
+  });
+
+  it("shows a refused photo's message and keeps the others", async () => {
+    let n = 0;
+    backend.override.import_photo = () => {
+      n++;
+      if (n === 2) throw { code: "photo_rejected", message: "That file is not a photo." };
+      return { sha256: `ok-${n}`, width: 10, height: 10, bytes: 10 };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    const user = userEvent.setup();
+    await user.upload(screen.getByTestId("photo-input"), jpeg("a.jpg"));
+    await user.upload(screen.getByTestId("photo-input"), jpeg("b.jpg"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("That file is not a photo.");
+    await fireEvent.click(screen.getByTestId("save-pod"));
+    await screen.findByTestId("toast");
+    const [{ input }] = callsOf("record_pod") as { input: { photos: string[] } }[];
+    expect(input.photos).toEqual(["ok-1"]);
+  });
+});
+
+describe("failed attempt", () => {
+  it("records one in 4 interactions", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    const b = new Budget();
+    await b.tap(await screen.findByTestId("stop-1"));
+    await b.tap(await screen.findByTestId("fail-button"));
+    await b.tap(screen.getByTestId("fail-reason-nobody_home"));
+    expect(screen.getByTestId("fail-reason-nobody_home").getAttribute("aria-pressed")).toBe("true");
+    await b.tap(screen.getByTestId("fail-confirm"));
+    await waitFor(() =>
+      expect(screen.getByTestId("toast").textContent).toBe("Failed attempt recorded · waiting to sync"),
+    );
+    expect(b.count).toBe(4);
+    expect(callsOf("record_failed_attempt")).toEqual([
+      { input: { stop_id: "s-1", reason: "nobody_home", note: null, photo: null, gps: null } },
+    ]);
+  });
+
+  it("needs a note for 'other'", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("fail-button"));
+    await fireEvent.click(screen.getByTestId("fail-reason-other"));
+    await fireEvent.click(screen.getByTestId("fail-confirm"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("Add a note");
+    expect(callsOf("record_failed_attempt")).toEqual([]);
+    await userEvent.setup().type(screen.getByTestId("fail-note"), "Dog in the front garden");
+    await userEvent.setup().upload(screen.getByTestId("photo-input"), jpeg());
+    await fireEvent.click(screen.getByTestId("fail-confirm"));
+    await screen.findByTestId("toast");
+    expect(callsOf("record_failed_attempt")).toEqual([
+      { input: { stop_id: "s-1", reason: "other", note: "Dog in the front garden", photo: "sha-1", gps: null } },
+    ]);
+  });
+});
+
+describe("condition note", () => {
+  it("records a note on one line and returns to the stop", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("note-button"));
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByTestId("note-category"), "damaged_packaging");
+    await user.selectOptions(screen.getByTestId("note-line"), "l-2");
+    await user.type(screen.getByTestId("note-text"), "Bag torn at the corner");
+    await fireEvent.click(screen.getByTestId("note-save"));
+    await waitFor(() => expect(screen.getByTestId("toast").textContent).toBe("Condition note saved · waiting to sync"));
+    expect(callsOf("record_condition_note")).toEqual([
+      {
+        input: {
+          stop_id: "s-1",
+          category: "damaged_packaging",
+          text: "Bag torn at the corner",
+          photos: [],
+          line_id: "l-2",
+        },
+      },
+    ]);
+    expect(await screen.findByTestId("deliver-button")).toBeTruthy();
+  });
+
+  it("needs a category", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("note-button"));
+    await userEvent.setup().type(screen.getByTestId("note-text"), "x");
+    await fireEvent.click(screen.getByTestId("note-save"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("Choose what the note is about");
+    expect(callsOf("record_condition_note")).toEqual([]);
+  });
+});
