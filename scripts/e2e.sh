@@ -8,7 +8,9 @@
 # Needs: target/debug/doorstep built with `cargo build --features custom-protocol` (serves
 # ui/dist), target/debug/doorstep-field, Xvfb, WebKitWebDriver, tauri-driver, node >= 20.
 # Screenshots: target/e2e-screens/. Environment overrides: E2E_APP, E2E_FIELD_BIN,
-# E2E_KEEP_DATA=1 (keep the temp data dir), TAURI_DRIVER (path of tauri-driver).
+# E2E_KEEP_DATA=1 (keep the temp data dir), TAURI_DRIVER (path of tauri-driver),
+# E2E_SERVE_DIST=1 (only for a binary built WITHOUT custom-protocol, which loads the devUrl
+# http://localhost:1420: serve ui/dist there for the run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +31,7 @@ command -v node >/dev/null || die "node not found"
 
 XVFB_PID=""
 DRIVER_PID=""
+DIST_PID=""
 DATA_DIR=""
 WORK="$(mktemp -d -t doorstep-e2e.XXXXXX)"
 
@@ -40,6 +43,10 @@ cleanup() {
     for _ in $(seq 1 20); do kill -0 "$DRIVER_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$DRIVER_PID" 2>/dev/null || true
     wait "$DRIVER_PID" 2>/dev/null || true
+  fi
+  if [ -n "$DIST_PID" ]; then
+    kill -TERM "$DIST_PID" 2>/dev/null || true
+    wait "$DIST_PID" 2>/dev/null || true
   fi
   if [ -n "$XVFB_PID" ]; then
     kill -TERM "$XVFB_PID" 2>/dev/null || true
@@ -81,6 +88,17 @@ done
 DATA_DIR="$(mktemp -d -t doorstep-e2e-data.XXXXXX)"
 "$FIELD" --data-dir "$DATA_DIR" demo >/dev/null
 
+# --- optional: the devUrl for a binary built without custom-protocol
+if [ "${E2E_SERVE_DIST:-0}" = "1" ]; then
+  [ -f "$ROOT/ui/dist/index.html" ] || die "ui/dist is not built (npm --prefix ui run build)"
+  port_in_use 1420 && die "E2E_SERVE_DIST=1 but port 1420 is taken"
+  node "$ROOT/tests/e2e/lib/serve-dist.js" "$ROOT/ui/dist" 1420 >"$WORK/dist.log" 2>&1 &
+  DIST_PID=$!
+  for _ in $(seq 1 50); do port_in_use 1420 && break; sleep 0.1; done
+  port_in_use 1420 || die "could not serve ui/dist at :1420"
+  echo "e2e: serving ui/dist at http://localhost:1420 (E2E_SERVE_DIST=1)"
+fi
+
 # --- one tauri-driver for the whole run
 PORT="$(free_port "${E2E_PORT:-4444}")"
 NATIVE_PORT="$(free_port $((PORT + 1)) "$PORT")"
@@ -121,15 +139,17 @@ fi
 
 echo "---- interactions counted (budgets: DESIGN.md §10)"
 grep -E '^\s*# interactions:' "$WORK/tap.log" | sed -E 's/^\s*# //' || true
+if [ -f "$SCREENS/interactions.json" ]; then
+  node -e 'for (const q of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).quirks) console.log("webdriver quirk: " + q)' \
+    "$SCREENS/interactions.json" || true
+fi
 echo "screenshots: $SCREENS"
 
 pass="$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$WORK/tap.log" | tail -n 1)"
 fail="$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$WORK/tap.log" | tail -n 1)"
-if [ -z "$pass" ] || [ -z "$fail" ]; then
-  pass="${pass:-0}"
-  fail="${fail:-0}"
-  [ "$fail" -gt 0 ] || fail=1 # the runner died before its summary
-fi
-[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
+cancelled="$(sed -nE 's/^# cancelled ([0-9]+)$/\1/p' "$WORK/tap.log" | tail -n 1)"
+pass="${pass:-0}"
+fail=$(( ${fail:-0} + ${cancelled:-0} )) # a story cancelled (e.g. the app never came up) did not pass
+[ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || fail=1 # the runner failed outside any story
 echo "$pass passed, $fail failed"
 [ "$rc" -eq 0 ] && [ "$fail" -eq 0 ]

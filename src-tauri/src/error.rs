@@ -26,7 +26,9 @@ impl From<FieldError> for CommandError {
     }
 }
 
-impl From<std::sync::PoisonError<std::sync::MutexGuard<'_, doorstep_field::Store>>> for CommandError {
+impl From<std::sync::PoisonError<std::sync::MutexGuard<'_, doorstep_field::Store>>>
+    for CommandError
+{
     fn from(_: std::sync::PoisonError<std::sync::MutexGuard<'_, doorstep_field::Store>>) -> Self {
         CommandError {
             code: "storage",

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
@@ -19,22 +21,28 @@ impl TestApp {
     /// The real app builder with a store in a temp dir holding today's demo route.
     fn start() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().to_path_buf();
         let app = doorstep_app::build(mock_builder())
-            .setup(move |app| {
-                doorstep_app::manage_store(app, &data)?;
-                Ok(())
-            })
             .build(mock_context(noop_assets()))
             .expect("the app builds");
-        let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-        let t = TestApp { _app: app, webview, dir };
+        doorstep_app::manage_store(&app, dir.path()).expect("the store opens");
+        let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        let t = TestApp {
+            _app: app,
+            webview,
+            dir,
+        };
         t.load_demo();
         t
     }
 
     fn load_demo(&self) {
-        let mut store = doorstep_field::Store::open(self.dir.path(), std::sync::Arc::new(doorstep_field::SystemClock)).unwrap();
+        let mut store = doorstep_field::Store::open(
+            self.dir.path(),
+            std::sync::Arc::new(doorstep_field::SystemClock),
+        )
+        .unwrap();
         let today = store.clock().today();
         let route = doorstep_domain::demo::amsterdam_route(today, store.clock());
         store.routes().import(&route).unwrap();
@@ -61,8 +69,6 @@ impl TestApp {
     }
 }
 
-use doorstep_domain::Clock as _;
-
 #[test]
 fn the_route_and_a_stop_read_as_the_ui_expects() {
     let app = TestApp::start();
@@ -73,8 +79,13 @@ fn the_route_and_a_stop_read_as_the_ui_expects() {
     assert_eq!(first["position"], 1);
     assert_eq!(first["status"], "pending");
     assert_eq!(first["waiting_to_sync"], 0);
-    let detail = app.call("stop_detail", json!({ "stopId": first["id"] })).unwrap();
-    assert_eq!(detail["customer_name"], first["customer_name"], "the detail flattens the summary");
+    let detail = app
+        .call("stop_detail", json!({ "stopId": first["id"] }))
+        .unwrap();
+    assert_eq!(
+        detail["customer_name"], first["customer_name"],
+        "the detail flattens the summary"
+    );
     assert!(detail["contact_phone"].as_str().unwrap().starts_with("+31"));
     assert!(!detail["lines"].as_array().unwrap().is_empty());
 }
@@ -83,13 +94,24 @@ fn the_route_and_a_stop_read_as_the_ui_expects() {
 fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync() {
     let app = TestApp::start();
     let route = app.call("route_today", json!({})).unwrap();
-    let stop = route["stops"].as_array().unwrap().iter().find(|s| s["line_count"].as_u64().unwrap() >= 2).unwrap();
-    let detail = app.call("stop_detail", json!({ "stopId": stop["id"] })).unwrap();
+    let stop = route["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["line_count"].as_u64().unwrap() >= 2)
+        .unwrap();
+    let detail = app
+        .call("stop_detail", json!({ "stopId": stop["id"] }))
+        .unwrap();
 
-    let photo_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/photos/Portrait_5.jpg");
+    let photo_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/photos/Portrait_5.jpg");
     let bytes = std::fs::read(&photo_path).unwrap();
     let photo = app.invoke("import_photo", InvokeBody::Raw(bytes)).unwrap();
-    assert_eq!(photo["height"], 1600, "the photo comes back upright and downscaled");
+    assert_eq!(
+        photo["height"], 1600,
+        "the photo comes back upright and downscaled"
+    );
 
     let lines: Vec<Value> = detail["lines"]
         .as_array()
@@ -120,8 +142,14 @@ fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync
     let state = app.call("sync_state", json!({})).unwrap();
     assert_eq!(state["waiting_ops"], 1);
     assert_eq!(state["waiting_photo_bytes"], photo["bytes"]);
-    assert_eq!(state["planner_url"], Value::Null, "not connected to a planner yet");
-    let detail = app.call("stop_detail", json!({ "stopId": stop["id"] })).unwrap();
+    assert_eq!(
+        state["planner_url"],
+        Value::Null,
+        "not connected to a planner yet"
+    );
+    let detail = app
+        .call("stop_detail", json!({ "stopId": stop["id"] }))
+        .unwrap();
     assert_eq!(detail["pods"][0]["lines"][0]["shortfall_reason"], "damaged");
     assert_eq!(detail["waiting_to_sync"], 1);
 }
@@ -137,16 +165,40 @@ fn errors_cross_as_code_and_message_and_save_nothing() {
             json!({ "input": { "stop_id": stop["id"], "reason": "other", "note": null, "photo": null, "gps": null } }),
         )
         .unwrap_err();
-    assert_eq!(err, json!({ "code": "invalid", "message": "add a note saying why the delivery failed" }));
+    assert_eq!(
+        err,
+        json!({ "code": "invalid", "message": "add a note saying why the delivery failed" })
+    );
 
-    let err = app.invoke("import_photo", InvokeBody::Raw(b"%PDF-1.4 not a photo".to_vec())).unwrap_err();
+    let err = app
+        .invoke(
+            "import_photo",
+            InvokeBody::Raw(b"%PDF-1.4 not a photo".to_vec()),
+        )
+        .unwrap_err();
     assert_eq!(err["code"], "photo_rejected");
-    assert!(err["message"].as_str().unwrap().starts_with("photo is not an image"), "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("photo is not an image"),
+        "{err}"
+    );
 
-    let err = app.call("import_photo", json!({ "bytes": [1, 2, 3] })).unwrap_err();
-    assert_eq!(err["code"], "invalid", "JSON instead of raw bytes is refused: {err}");
+    let err = app
+        .call("import_photo", json!({ "bytes": [1, 2, 3] }))
+        .unwrap_err();
+    assert_eq!(
+        err["code"], "invalid",
+        "JSON instead of raw bytes is refused: {err}"
+    );
 
-    let err = app.call("stop_detail", json!({ "stopId": "00000000-0000-0000-0000-000000000000" })).unwrap_err();
+    let err = app
+        .call(
+            "stop_detail",
+            json!({ "stopId": "00000000-0000-0000-0000-000000000000" }),
+        )
+        .unwrap_err();
     assert_eq!(err["code"], "not_found");
 
     let ok = app
@@ -156,7 +208,10 @@ fn errors_cross_as_code_and_message_and_save_nothing() {
         )
         .unwrap();
     assert_eq!(ok["stop_status"], "failed");
-    assert_eq!(ok["waiting_to_sync"], 1, "only the accepted action left an outbox op");
+    assert_eq!(
+        ok["waiting_to_sync"], 1,
+        "only the accepted action left an outbox op"
+    );
     let again = app
         .call(
             "record_failed_attempt",
@@ -171,9 +226,19 @@ fn advancing_a_stop_moves_it_forward_only() {
     let app = TestApp::start();
     let route = app.call("route_today", json!({})).unwrap();
     let id = route["stops"][2]["id"].clone();
-    let saved = app.call("advance_stop", json!({ "stopId": id, "status": "arrived" })).unwrap();
+    let saved = app
+        .call("advance_stop", json!({ "stopId": id, "status": "arrived" }))
+        .unwrap();
     assert_eq!(saved["stop_status"], "arrived");
-    let err = app.call("advance_stop", json!({ "stopId": id, "status": "en_route" })).unwrap_err();
+    let err = app
+        .call(
+            "advance_stop",
+            json!({ "stopId": id, "status": "en_route" }),
+        )
+        .unwrap_err();
     assert_eq!(err["code"], "illegal_status");
-    assert_eq!(err["message"], "this stop is already arrived and cannot be marked on the way");
+    assert_eq!(
+        err["message"],
+        "this stop is already arrived and cannot be marked on the way"
+    );
 }

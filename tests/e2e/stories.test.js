@@ -74,7 +74,17 @@ describe("Doorstep courier stories", () => {
     );
     session = await startApp();
     courier = new Courier(session);
-    await session.waitForElement(tid("stop-1"), { timeoutMs: 30_000 });
+    try {
+      await session.waitForElement(tid("stop-1"), { timeoutMs: 30_000 });
+    } catch (e) {
+      const url = await session.cmd("GET", "/url").catch(() => "?");
+      const body = await session.execute("return document.body ? document.body.innerText.slice(0, 300) : ''").catch(() => "");
+      const hint = /localhost:1420/.test(url)
+        ? " — the binary loads the devUrl: build it with `cargo build --features custom-protocol`" +
+          " (or run scripts/e2e.sh with E2E_SERVE_DIST=1)"
+        : "";
+      throw new Error(`the route list did not show (page ${url}: ${JSON.stringify(body)})${hint}`, { cause: e });
+    }
   });
 
   after(async () => {
@@ -85,7 +95,6 @@ describe("Doorstep courier stories", () => {
       join(config.screensDir, "interactions.json"),
       JSON.stringify({ measured, quirks: [...quirks] }, null, 2) + "\n",
     );
-    for (const q of quirks) console.log(`# quirk: ${q}`);
   });
 
   it("1. the route list shows 30 stops and the sync bar", async (t) => {

@@ -29,13 +29,22 @@ fn main() {
     let raw = Connection::open(dir.path().join("raw.db")).expect("raw db");
     raw.pragma_update(None, "journal_mode", "WAL").unwrap();
     raw.pragma_update(None, "synchronous", "FULL").unwrap();
-    raw.execute_batch("CREATE TABLE events (id TEXT PRIMARY KEY, payload TEXT NOT NULL)").unwrap();
+    raw.execute_batch("CREATE TABLE events (id TEXT PRIMARY KEY, payload TEXT NOT NULL)")
+        .unwrap();
 
     let signature = Signature {
         width: 320,
         height: 160,
         strokes: (0..4)
-            .map(|s| (0..40).map(|i| SignaturePoint { x: 10.0 + i as f64 * 7.0, y: 40.0 + s as f64 * 20.0, t: i as f64 * 16.0 }).collect())
+            .map(|s| {
+                (0..40)
+                    .map(|i| SignaturePoint {
+                        x: 10.0 + i as f64 * 7.0,
+                        y: 40.0 + s as f64 * 20.0,
+                        t: i as f64 * 16.0,
+                    })
+                    .collect()
+            })
             .collect(),
     };
 
@@ -48,11 +57,20 @@ fn main() {
             recipient_name: format!("Recipient {i}"),
             signature: Some(signature.clone()),
             photos: photo.iter().cloned().collect(),
-            gps: Some(GpsFix { lat: stop.lat, lon: stop.lon, accuracy_m: 7.5 }),
+            gps: Some(GpsFix {
+                lat: stop.lat,
+                lon: stop.lon,
+                accuracy_m: 7.5,
+            }),
             lines: stop
                 .lines
                 .iter()
-                .map(|l| LineOutcome { line_id: l.id, delivered_qty: l.ordered_qty, shortfall_reason: None, note: None })
+                .map(|l| LineOutcome {
+                    line_id: l.id,
+                    delivered_qty: l.ordered_qty,
+                    shortfall_reason: None,
+                    note: None,
+                })
                 .collect(),
             corrects: None,
         };
@@ -62,7 +80,11 @@ fn main() {
 
         let t = Instant::now();
         let tx = raw.unchecked_transaction().unwrap();
-        tx.execute("INSERT INTO events (id, payload) VALUES (?1, ?2)", params![clock.new_id().to_string(), payload]).unwrap();
+        tx.execute(
+            "INSERT INTO events (id, payload) VALUES (?1, ?2)",
+            params![clock.new_id().to_string(), payload],
+        )
+        .unwrap();
         tx.commit().unwrap();
         let raw_elapsed = t.elapsed();
 
@@ -80,8 +102,16 @@ fn main() {
     let (raw50, raw99) = (pct(&mut raw_times, 50.0), pct(&mut raw_times, 99.0));
     let (pod50, pod99) = (pct(&mut pod_times, 50.0), pct(&mut pod_times, 99.0));
     println!("P1 record one proof of delivery, durable (WAL, synchronous=FULL), {SAMPLES} samples, payload {payload_bytes} B");
-    println!("  floor: raw rusqlite insert+commit   p50 {:>8.3} ms   p99 {:>8.3} ms", ms(raw50), ms(raw99));
-    println!("  doorstep: pods().record             p50 {:>8.3} ms   p99 {:>8.3} ms", ms(pod50), ms(pod99));
+    println!(
+        "  floor: raw rusqlite insert+commit   p50 {:>8.3} ms   p99 {:>8.3} ms",
+        ms(raw50),
+        ms(raw99)
+    );
+    println!(
+        "  doorstep: pods().record             p50 {:>8.3} ms   p99 {:>8.3} ms",
+        ms(pod50),
+        ms(pod99)
+    );
     println!(
         "  ratio p50 {:.2}x   ratio p99 {:.2}x   (target <= 1.5x; p99 <= 10 ms: {})",
         ms(pod50) / ms(raw50),

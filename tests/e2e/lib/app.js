@@ -109,6 +109,16 @@ export class Courier {
     return this.session.waitForElement(tid(id), opts);
   }
 
+  /**
+   * Scrolls an element to the middle of the window, as a courier scrolls to what they tap.
+   * Needed because WebKitWebDriver scrolls a click target only to the edge of the viewport,
+   * where the sticky header (title + sync bar) or the sticky Save bar covers it
+   * ("element click intercepted"), and pointer actions never scroll ("move target out of bounds").
+   */
+  async reveal(el) {
+    await this.session.execute(`arguments[0].scrollIntoView({ block: "center", inline: "nearest" })`, [el]);
+  }
+
   async text(id) {
     return (await (await this.el(id)).text()).trim();
   }
@@ -117,6 +127,7 @@ export class Courier {
   async tap(id) {
     const el = await this.el(id);
     await this.session.waitFor(() => el.isEnabled(), { message: `${id} enabled` });
+    await this.reveal(el);
     await el.click();
     this.count(`tap ${id}`);
   }
@@ -124,6 +135,7 @@ export class Courier {
   /** One typed field: replaces what the field holds with text (an empty text just clears it). */
   async type(id, text) {
     const el = await this.el(id);
+    await this.reveal(el);
     await el.click(); // focus: part of typing into the field, not counted separately
     await this.clearField(el);
     if (text !== "") await el.sendKeys(text);
@@ -153,6 +165,7 @@ export class Courier {
    */
   async choose(id, value) {
     const select = await this.el(id);
+    await this.reveal(select);
     await select.click();
     const option = await this.session.waitForElement(`${tid(id)} option[value="${value}"]`, { displayed: false });
     await option.click();
@@ -232,6 +245,7 @@ export class Courier {
    */
   async sign(id = "signature-canvas") {
     const canvas = await this.el(id);
+    await this.reveal(canvas);
     const { width, height } = await canvas.rect();
     const w = Math.floor(width / 2) - 20;
     const h = Math.floor(height / 2) - 20;
@@ -268,15 +282,20 @@ export class Courier {
     } catch (e) {
       how = "pointer events dispatched by script";
       quirks.add(`signature: W3C pointer actions did not sign (${e.message.split("\n")[0]}); dispatched pointer events by script`);
-      await this.session.execute(
-        `const [c, pts] = arguments; const r = c.getBoundingClientRect();
+      await this.session.executeAsync(
+        `const [c, pts, done] = arguments; const r = c.getBoundingClientRect();
          const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
          const ev = (type, [x, y], buttons) => new PointerEvent(type, { bubbles: true, cancelable: true,
            pointerId: 1, pointerType: "mouse", isPrimary: true, button: 0, buttons,
            clientX: cx + x, clientY: cy + y, pressure: buttons ? 0.5 : 0 });
-         c.dispatchEvent(ev("pointerdown", pts[0], 1));
-         for (const p of pts.slice(1)) c.ownerDocument.dispatchEvent(ev("pointermove", p, 1));
-         c.ownerDocument.dispatchEvent(ev("pointerup", pts[pts.length - 1], 0));`,
+         const wait = () => new Promise((res) => setTimeout(res, 40)); // signature_pad throttles at 16 ms
+         (async () => {
+           c.dispatchEvent(ev("pointerdown", pts[0], 1));
+           for (const p of pts.slice(1)) { await wait(); c.dispatchEvent(ev("pointermove", p, 1)); }
+           await wait();
+           c.dispatchEvent(ev("pointerup", pts[pts.length - 1], 0));
+           done(true);
+         })();`,
         [canvas, path],
       );
       await this.session.waitFor(signed, { timeoutMs: 3_000, message: "the scripted signature to register" });

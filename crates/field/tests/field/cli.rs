@@ -14,7 +14,11 @@ fn field(dir: &std::path::Path, args: &[&str]) -> Output {
 }
 
 fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -23,8 +27,12 @@ fn a_script_loads_the_demo_delivers_fails_and_notes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(field(d, &["demo"]));
-    assert!(ok(field(d, &["demo"])).contains("already"), "loading twice is harmless");
-    let route: serde_json::Value = serde_json::from_str(&ok(field(d, &["route", "--json"]))).unwrap();
+    assert!(
+        ok(field(d, &["demo"])).contains("already"),
+        "loading twice is harmless"
+    );
+    let route: serde_json::Value =
+        serde_json::from_str(&ok(field(d, &["route", "--json"]))).unwrap();
     assert_eq!(route["stops"].as_array().unwrap().len(), 30);
 
     let sig = d.join("sig.json");
@@ -32,19 +40,59 @@ fn a_script_loads_the_demo_delivers_fails_and_notes() {
     let photo = testdata_photo("Landscape_8.jpg");
     let saved: serde_json::Value = serde_json::from_str(&ok(field(
         d,
-        &["deliver", "--stop", "5", "--recipient", "Femke de Graaf", "--signature", sig.to_str().unwrap(),
-          "--photo", photo.to_str().unwrap(), "--short", "1:0:damaged", "--gps", "52.3639,4.8864,6", "--json"],
+        &[
+            "deliver",
+            "--stop",
+            "5",
+            "--recipient",
+            "Femke de Graaf",
+            "--signature",
+            sig.to_str().unwrap(),
+            "--photo",
+            photo.to_str().unwrap(),
+            "--short",
+            "1:0:damaged",
+            "--gps",
+            "52.3639,4.8864,6",
+            "--json",
+        ],
     )))
     .unwrap();
     assert_eq!(saved["stop_status"], "partly_delivered");
-    ok(field(d, &["fail", "--stop", "2", "--reason", "nobody_home", "--note", "no answer"]));
-    ok(field(d, &["note", "--stop", "5", "--category", "damaged_goods", "--text", "flour sack torn", "--line", "1"]));
+    ok(field(
+        d,
+        &[
+            "fail",
+            "--stop",
+            "2",
+            "--reason",
+            "nobody_home",
+            "--note",
+            "no answer",
+        ],
+    ));
+    ok(field(
+        d,
+        &[
+            "note",
+            "--stop",
+            "5",
+            "--category",
+            "damaged_goods",
+            "--text",
+            "flour sack torn",
+            "--line",
+            "1",
+        ],
+    ));
 
-    let stop: serde_json::Value = serde_json::from_str(&ok(field(d, &["stop", "5", "--json"]))).unwrap();
+    let stop: serde_json::Value =
+        serde_json::from_str(&ok(field(d, &["stop", "5", "--json"]))).unwrap();
     assert_eq!(stop["pods"][0]["photo_count"], 1);
     assert_eq!(stop["pods"][0]["lines"][0]["shortfall_reason"], "damaged");
     assert_eq!(stop["notes"][0]["text"], "flour sack torn");
-    let status: serde_json::Value = serde_json::from_str(&ok(field(d, &["status", "--json"]))).unwrap();
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(field(d, &["status", "--json"]))).unwrap();
     assert_eq!(status["waiting_ops"], 3);
     assert!(status["waiting_photo_bytes"].as_u64().unwrap() > 10_000);
     assert_eq!(ok(field(d, &["outbox"])).lines().count(), 3);
@@ -57,17 +105,52 @@ fn bad_input_gets_a_plain_error_and_exit_code_1() {
     let d = dir.path();
     ok(field(d, &["demo"]));
     let cases: &[(&[&str], &str)] = &[
-        (&["deliver", "--stop", "99", "--recipient", "x"], "there is no stop number 99 on today's route"),
-        (&["deliver", "--stop", "1", "--recipient", "x"], "add a signature or a photo as proof of delivery"),
-        (&["deliver", "--stop", "1", "--recipient", "x", "--short", "1:zero:damaged"], "is not a whole number"),
-        (&["fail", "--stop", "1", "--reason", "tired"], "\"tired\" is not a failure reason"),
-        (&["note", "--stop", "1", "--category", "other", "--photo", "/nonexistent.jpg"], "could not read or write /nonexistent.jpg"),
+        (
+            &["deliver", "--stop", "99", "--recipient", "x"],
+            "there is no stop number 99 on today's route",
+        ),
+        (
+            &["deliver", "--stop", "1", "--recipient", "x"],
+            "add a signature or a photo as proof of delivery",
+        ),
+        (
+            &[
+                "deliver",
+                "--stop",
+                "1",
+                "--recipient",
+                "x",
+                "--short",
+                "1:zero:damaged",
+            ],
+            "is not a whole number",
+        ),
+        (
+            &["fail", "--stop", "1", "--reason", "tired"],
+            "\"tired\" is not a failure reason",
+        ),
+        (
+            &[
+                "note",
+                "--stop",
+                "1",
+                "--category",
+                "other",
+                "--photo",
+                "/nonexistent.jpg",
+            ],
+            "could not read or write /nonexistent.jpg",
+        ),
     ];
     for (args, expected) in cases {
         let out = field(d, args);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success() && err.contains(expected), "{args:?}: {err}");
+        assert!(
+            !out.status.success() && err.contains(expected),
+            "{args:?}: {err}"
+        );
     }
-    let status: serde_json::Value = serde_json::from_str(&ok(field(d, &["status", "--json"]))).unwrap();
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(field(d, &["status", "--json"]))).unwrap();
     assert_eq!(status["waiting_ops"], 0, "nothing was half-saved");
 }

@@ -20,7 +20,10 @@ fn field() -> Command {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % bound
     }
 }
@@ -29,8 +32,15 @@ impl Lcg {
 fn sigkill_at_random_moments_loses_no_confirmed_pod() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let out = field().args(["--data-dir", data, "demo", "--stops", "5000"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = field()
+        .args(["--data-dir", data, "demo", "--stops", "20000"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut rng = Lcg(0x5eed);
     let mut confirmed: HashMap<String, String> = HashMap::new(); // pod id → stop id
@@ -44,7 +54,10 @@ fn sigkill_at_random_moments_loses_no_confirmed_pod() {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let reader = thread::spawn(move || {
-            BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>()
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
         });
         thread::sleep(Duration::from_millis(15 + rng.next(120)));
         if child.try_wait().unwrap().is_none() {
@@ -60,20 +73,41 @@ fn sigkill_at_random_moments_loses_no_confirmed_pod() {
         }
 
         let mut store = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
-        store.check_integrity().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        store
+            .check_integrity()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
         for (pod, stop) in &confirmed {
             let id = pod.parse().unwrap();
-            let stored = store.pods().get(id).unwrap_or_else(|e| panic!("round {round}: confirmed POD {pod} is gone: {e}"));
-            assert_eq!(stored.stop_id.to_string(), *stop, "round {round}: the POD names its stop");
+            let stored = store
+                .pods()
+                .get(id)
+                .unwrap_or_else(|e| panic!("round {round}: confirmed POD {pod} is gone: {e}"));
+            assert_eq!(
+                stored.stop_id.to_string(),
+                *stop,
+                "round {round}: the POD names its stop"
+            );
         }
         let waiting = store.outbox().len().unwrap() as usize;
-        assert_eq!(waiting, count_pods(dir.path()), "round {round}: one outbox op per POD, no more, no less");
+        assert_eq!(
+            waiting,
+            count_pods(dir.path()),
+            "round {round}: one outbox op per POD, no more, no less"
+        );
     }
-    assert!(kills_while_writing >= 50, "only {kills_while_writing} of {KILLS} kills hit a running writer");
-    assert!(confirmed.len() > 100, "the writer got real work done between kills ({} PODs)", confirmed.len());
+    assert!(
+        kills_while_writing >= 50,
+        "only {kills_while_writing} of {KILLS} kills hit a running writer"
+    );
+    assert!(
+        confirmed.len() > 100,
+        "the writer got real work done between kills ({} PODs)",
+        confirmed.len()
+    );
 }
 
 fn count_pods(dir: &std::path::Path) -> usize {
     let conn = rusqlite::Connection::open(dir.join("doorstep.db")).unwrap();
-    conn.query_row("SELECT COUNT(*) FROM pods", [], |r| r.get::<_, i64>(0)).unwrap() as usize
+    conn.query_row("SELECT COUNT(*) FROM pods", [], |r| r.get::<_, i64>(0))
+        .unwrap() as usize
 }

@@ -20,9 +20,11 @@ pub struct Device {
 }
 
 impl Device {
-    pub fn new() -> Device {
+    pub fn start() -> Device {
         let dir = tempfile::tempdir().expect("temp dir");
-        let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()));
+        let clock = Arc::new(FakeClock::at(
+            Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
+        ));
         let mut store = Store::open(dir.path(), clock.clone()).expect("store opens");
         let route = demo::amsterdam_route(clock.today(), &*clock);
         store.routes().import(&route).expect("demo route imports");
@@ -70,15 +72,28 @@ pub fn signature() -> Signature {
         width: 320,
         height: 160,
         strokes: vec![vec![
-            SignaturePoint { x: 10.0, y: 80.0, t: 0.0 },
-            SignaturePoint { x: 60.0, y: 40.0, t: 16.0 },
-            SignaturePoint { x: 120.0, y: 90.0, t: 32.0 },
+            SignaturePoint {
+                x: 10.0,
+                y: 80.0,
+                t: 0.0,
+            },
+            SignaturePoint {
+                x: 60.0,
+                y: 40.0,
+                t: 16.0,
+            },
+            SignaturePoint {
+                x: 120.0,
+                y: 90.0,
+                t: 32.0,
+            },
         ]],
     }
 }
 
 /// The shared test photos (EXIF orientations 1, 3, 5, 6, 8).
 pub fn testdata_photo(name: &str) -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/photos");
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/photos");
     root.join(name)
 }
