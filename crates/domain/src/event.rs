@@ -16,12 +16,37 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_PHOTOS_PER_EVENT: usize = 20;
 const MAX_SIGNATURE_POINTS: usize = 20_000;
 
-/// A point of a signature stroke, as the signature pad captured it (`t` in ms).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// A point of a signature stroke, as the signature pad captured it: canvas pixels, `t` in ms.
+/// Written compactly as `[x, y, t]` (signatures are the bulk of a proof's bytes); read from
+/// either that or `{"x", "y", "t"}`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SignaturePoint {
     pub x: f64,
     pub y: f64,
     pub t: f64,
+}
+
+impl Serialize for SignaturePoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.x, self.y, self.t).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SignaturePoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(
+            untagged,
+            expecting = "a signature point: [x, y, t] or {\"x\", \"y\", \"t\"}"
+        )]
+        enum Repr {
+            Tuple(f64, f64, f64),
+            Object { x: f64, y: f64, t: f64 },
+        }
+        Ok(match Repr::deserialize(d)? {
+            Repr::Tuple(x, y, t) | Repr::Object { x, y, t } => SignaturePoint { x, y, t },
+        })
+    }
 }
 
 /// A signature as vector strokes on a canvas of `width` × `height`.
@@ -592,6 +617,22 @@ mod tests {
             ..note
         };
         assert!(photo_only.validate(&stop).is_ok());
+    }
+
+    #[test]
+    fn signature_points_are_written_as_triples_and_read_in_both_forms() {
+        let p = SignaturePoint {
+            x: 1.5,
+            y: 2.0,
+            t: 16.0,
+        };
+        assert_eq!(serde_json::to_string(&p).unwrap(), "[1.5,2.0,16.0]");
+        let from_object: SignaturePoint =
+            serde_json::from_str(r#"{"x":1.5,"y":2,"t":16}"#).unwrap();
+        let from_triple: SignaturePoint = serde_json::from_str("[1.5,2,16]").unwrap();
+        assert_eq!((from_object, from_triple), (p, p));
+        let err = serde_json::from_str::<SignaturePoint>(r#"{"x":1}"#).unwrap_err();
+        assert!(err.to_string().contains("a signature point"), "{err}");
     }
 
     #[test]

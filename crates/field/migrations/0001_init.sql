@@ -112,15 +112,19 @@ CREATE TABLE event_photos (
 );
 CREATE INDEX event_photos_by_photo ON event_photos (sha256);
 
--- Ops waiting for the planner, numbered (device_id, epoch, seq).
+-- Ops waiting for the planner, numbered (device_id, epoch, seq). An op that records an event
+-- names the event's immutable row (event_id) instead of copying it: the op body is built from
+-- that row when it is pushed, so a proof of delivery is written once, not twice. Other ops
+-- carry their body inline (payload).
 CREATE TABLE outbox (
     seq         INTEGER PRIMARY KEY,
     epoch       INTEGER NOT NULL,
     stop_id     TEXT,
     kind        TEXT    NOT NULL,
-    payload     TEXT    NOT NULL,
-    sha256      TEXT    NOT NULL,
-    created_at  TEXT    NOT NULL
+    event_id    TEXT,
+    payload     TEXT,
+    created_at  TEXT    NOT NULL,
+    CHECK ((event_id IS NULL) <> (payload IS NULL))
 );
 CREATE INDEX outbox_by_stop ON outbox (stop_id);
 

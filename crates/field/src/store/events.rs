@@ -1,14 +1,15 @@
 //! Events at the doorstep: proofs of delivery, failed attempts, condition notes. Each record
 //! is one transaction: the event rows, the stop's status, one outbox op.
 
-use doorstep_domain::sync::OpBody;
 use doorstep_domain::{
-    GpsFix, LineOutcome, NewConditionNote, NewFailedAttempt, NewPod, Pod, Signature, StopStatus,
+    ConditionNote, FailedAttempt, GpsFix, LineOutcome, NewConditionNote, NewFailedAttempt, NewPod,
+    Pod, Signature, StopStatus,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use super::{enum_str, outbox, parse_enum, parse_ts, parse_uuid, stops, ts, Store};
+use super::outbox::{self, EventKind};
+use super::{enum_str, parse_enum, parse_ts, parse_uuid, stops, ts, Store};
 use crate::views::{FailedView, NoteView, PodView, Saved};
 use crate::{FieldError, Result};
 
@@ -48,57 +49,58 @@ impl Pods<'_> {
                 }
             };
             require_photos(tx, &new.photos)?;
-            let pod = new.into_pod(ctx.clock.new_id(), outcome, ctx.clock.now());
+            let pod = new.into_pod(ctx.clock.new_id(), outcome, ctx.now());
             insert_pod(tx, &pod)?;
             stops::set_status(tx, pod.stop_id, status)?;
-            let id = pod.id;
-            outbox::append(tx, ctx, &OpBody::PodRecorded { pod })?;
-            Ok((id, status))
+            outbox::append_event(tx, ctx, EventKind::Pod, pod.stop_id, pod.id)?;
+            Ok((pod.id, status))
         })?;
         self.store.saved(id, status)
     }
 
     /// A saved proof of delivery, exactly as it was recorded.
     pub fn get(&self, id: Uuid) -> Result<Pod> {
-        let conn = &self.store.conn;
-        let row = conn
-            .query_row(
-                "SELECT stop_id, recipient_name, signature, gps_lat, gps_lon, gps_accuracy_m,
-                        outcome, corrects, captured_at FROM pods WHERE id = ?1",
-                [id.to_string()],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        gps_from(r, 3)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                        r.get::<_, String>(8)?,
-                    ))
-                },
-            )
-            .optional()?
-            .ok_or(FieldError::PodNotFound(id))?;
-        let signature: Option<Signature> =
-            row.2
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|e| FieldError::Invalid(format!("stored signature is unreadable: {e}")))?;
-        Ok(Pod {
-            id,
-            stop_id: parse_uuid(&row.0)?,
-            recipient_name: row.1,
-            signature,
-            photos: photos_of(conn, id)?,
-            gps: row.3,
-            lines: pod_lines(conn, id)?,
-            outcome: parse_enum(&row.4)?,
-            corrects: row.5.as_deref().map(parse_uuid).transpose()?,
-            captured_at: parse_ts(&row.6)?,
-        })
+        load_pod(&self.store.conn, id)
     }
+}
+
+pub(super) fn load_pod(conn: &Connection, id: Uuid) -> Result<Pod> {
+    let row = conn
+        .prepare_cached(
+            "SELECT stop_id, recipient_name, signature, gps_lat, gps_lon, gps_accuracy_m,
+                        outcome, corrects, captured_at FROM pods WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                gps_from(r, 3)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })
+        .optional()?
+        .ok_or(FieldError::PodNotFound(id))?;
+    let signature: Option<Signature> = row
+        .2
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| FieldError::Invalid(format!("stored signature is unreadable: {e}")))?;
+    Ok(Pod {
+        id,
+        stop_id: parse_uuid(&row.0)?,
+        recipient_name: row.1,
+        signature,
+        photos: photos_of(conn, id)?,
+        gps: row.3,
+        lines: pod_lines(conn, id)?,
+        outcome: parse_enum(&row.4)?,
+        corrects: row.5.as_deref().map(parse_uuid).transpose()?,
+        captured_at: parse_ts(&row.6)?,
+    })
 }
 
 impl FailedAttempts<'_> {
@@ -108,7 +110,7 @@ impl FailedAttempts<'_> {
         let (id, status) = self.store.write(|tx, ctx| {
             let status = stops::status_of(tx, new.stop_id)?.advance(StopStatus::Failed)?;
             require_photos(tx, new.photo.as_slice())?;
-            let attempt = new.into_event(ctx.clock.new_id(), ctx.clock.now());
+            let attempt = new.into_event(ctx.clock.new_id(), ctx.now());
             let gps = attempt.gps;
             tx.execute(
                 "INSERT INTO failed_attempts (id, stop_id, reason, note, gps_lat, gps_lon, gps_accuracy_m, captured_at)
@@ -126,11 +128,15 @@ impl FailedAttempts<'_> {
             )?;
             insert_photos(tx, attempt.id, attempt.photo.as_slice())?;
             stops::set_status(tx, attempt.stop_id, status)?;
-            let id = attempt.id;
-            outbox::append(tx, ctx, &OpBody::FailedAttemptRecorded { attempt })?;
-            Ok((id, status))
+            outbox::append_event(tx, ctx, EventKind::FailedAttempt, attempt.stop_id, attempt.id)?;
+            Ok((attempt.id, status))
         })?;
         self.store.saved(id, status)
+    }
+
+    /// A saved failed attempt, exactly as it was recorded.
+    pub fn get(&self, id: Uuid) -> Result<FailedAttempt> {
+        load_failed_attempt(&self.store.conn, id)
     }
 }
 
@@ -142,7 +148,7 @@ impl ConditionNotes<'_> {
             let stop = stops::load(tx, new.stop_id)?;
             let new = new.validate(&stop)?;
             require_photos(tx, &new.photos)?;
-            let note = new.into_event(ctx.clock.new_id(), ctx.clock.now());
+            let note = new.into_event(ctx.clock.new_id(), ctx.now());
             tx.execute(
                 "INSERT INTO condition_notes (id, stop_id, category, text, line_id, captured_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -156,12 +162,71 @@ impl ConditionNotes<'_> {
                 ],
             )?;
             insert_photos(tx, note.id, &note.photos)?;
-            let id = note.id;
-            outbox::append(tx, ctx, &OpBody::ConditionNoteRecorded { note })?;
-            Ok((id, stop.status))
+            outbox::append_event(tx, ctx, EventKind::ConditionNote, note.stop_id, note.id)?;
+            Ok((note.id, stop.status))
         })?;
         self.store.saved(id, status)
     }
+
+    /// A saved condition note, exactly as it was recorded.
+    pub fn get(&self, id: Uuid) -> Result<ConditionNote> {
+        load_note(&self.store.conn, id)
+    }
+}
+
+pub(super) fn load_failed_attempt(conn: &Connection, id: Uuid) -> Result<FailedAttempt> {
+    let row = conn
+        .prepare_cached(
+            "SELECT stop_id, reason, note, gps_lat, gps_lon, gps_accuracy_m, captured_at
+             FROM failed_attempts WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                gps_from(r, 3)?,
+                r.get::<_, String>(6)?,
+            ))
+        })
+        .optional()?
+        .ok_or_else(|| FieldError::Invalid(format!("failed attempt {id} is not on this device")))?;
+    Ok(FailedAttempt {
+        id,
+        stop_id: parse_uuid(&row.0)?,
+        reason: parse_enum(&row.1)?,
+        note: row.2,
+        photo: photos_of(conn, id)?.pop(),
+        gps: row.3,
+        captured_at: parse_ts(&row.4)?,
+    })
+}
+
+pub(super) fn load_note(conn: &Connection, id: Uuid) -> Result<ConditionNote> {
+    let row = conn
+        .prepare_cached(
+            "SELECT stop_id, category, text, line_id, captured_at FROM condition_notes WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?
+        .ok_or_else(|| FieldError::Invalid(format!("condition note {id} is not on this device")))?;
+    Ok(ConditionNote {
+        id,
+        stop_id: parse_uuid(&row.0)?,
+        category: parse_enum(&row.1)?,
+        text: row.2,
+        photos: photos_of(conn, id)?,
+        line_id: row.3.as_deref().map(parse_uuid).transpose()?,
+        captured_at: parse_ts(&row.4)?,
+    })
 }
 
 fn insert_pod(conn: &Connection, pod: &Pod) -> Result<()> {

@@ -163,6 +163,15 @@ struct Ctx<'a> {
     device: DeviceIdentity,
 }
 
+impl Ctx<'_> {
+    /// The device time at the precision it is stored with (milliseconds), so what a record
+    /// says and what its row says never differ.
+    fn now(&self) -> DateTime<Utc> {
+        let t = self.clock.now();
+        DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+    }
+}
+
 fn migrate(conn: &mut Connection, clock: &dyn Clock) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (

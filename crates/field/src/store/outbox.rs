@@ -1,9 +1,16 @@
 //! Ops waiting for the planner, numbered `(device_id, epoch, seq)` with seq contiguous.
+//!
+//! An op that records an event (proof of delivery, failed attempt, condition note) stores only
+//! the event's id: events are immutable (the schema's triggers refuse any change), so building
+//! the op body from the event's row at push time always gives the same body and hash. Other
+//! ops store their body inline.
 
 use doorstep_domain::sync::{Op, OpBody};
 use rusqlite::{params, Connection, Transaction};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
+use super::events::{load_failed_attempt, load_note, load_pod};
 use super::{parse_uuid, ts, Ctx};
 use crate::{FieldError, Result};
 
@@ -12,19 +19,40 @@ pub struct Outbox<'a> {
     pub(super) conn: &'a Connection,
 }
 
-/// One stored op with its wire form.
+/// One waiting op in its wire form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
     pub op: Op,
     pub created_at: String,
 }
 
+/// Which event an op records, by the op's `kind`.
+pub(super) enum EventKind {
+    Pod,
+    FailedAttempt,
+    ConditionNote,
+}
+
+impl EventKind {
+    fn as_str(&self) -> &'static str {
+        match self {
+            EventKind::Pod => "pod_recorded",
+            EventKind::FailedAttempt => "failed_attempt_recorded",
+            EventKind::ConditionNote => "condition_note_recorded",
+        }
+    }
+}
+
 impl Outbox<'_> {
-    /// Ops not yet acknowledged by the planner.
+    /// Ops not yet acknowledged by the planner. Seq is contiguous (see
+    /// [`Outbox::check_contiguous`]), so the span of seq is the count: two index lookups
+    /// instead of a scan, on the path of every save.
     pub fn len(&self) -> Result<u32> {
         Ok(self
             .conn
-            .prepare_cached("SELECT COUNT(*) FROM outbox")?
+            .prepare_cached(
+                "SELECT COALESCE((SELECT MAX(seq) FROM outbox) - (SELECT MIN(seq) FROM outbox) + 1, 0)",
+            )?
             .query_row([], |r| r.get(0))?)
     }
 
@@ -32,7 +60,7 @@ impl Outbox<'_> {
         Ok(self.len()? == 0)
     }
 
-    /// All waiting ops, oldest first.
+    /// All waiting ops, oldest first, with their bodies and content hashes.
     pub fn entries(&self) -> Result<Vec<OutboxEntry>> {
         let device_id: String =
             self.conn
@@ -40,34 +68,62 @@ impl Outbox<'_> {
                     r.get(0)
                 })?;
         let device_id = parse_uuid(&device_id)?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, epoch, payload, sha256, created_at FROM outbox ORDER BY seq")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, epoch, kind, event_id, payload, created_at FROM outbox ORDER BY seq",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, u64>(0)?,
                 r.get::<_, u32>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })?;
         rows.map(|row| {
-            let (seq, epoch, payload, sha256, created_at) = row?;
-            let body: OpBody = serde_json::from_str(&payload)
-                .map_err(|e| FieldError::Invalid(format!("outbox op {seq} is unreadable: {e}")))?;
+            let (seq, epoch, kind, event_id, payload, created_at) = row?;
+            let body = self.body(seq, &kind, event_id.as_deref(), payload.as_deref())?;
+            let json = serde_json::to_vec(&body).expect("op bodies always serialize");
             Ok(OutboxEntry {
                 op: Op {
                     device_id,
                     epoch,
                     seq,
-                    sha256,
+                    sha256: hex::encode(Sha256::digest(&json)),
                     body,
                 },
                 created_at,
             })
         })
         .collect()
+    }
+
+    fn body(
+        &self,
+        seq: u64,
+        kind: &str,
+        event_id: Option<&str>,
+        payload: Option<&str>,
+    ) -> Result<OpBody> {
+        let unreadable =
+            |why: String| FieldError::Invalid(format!("outbox op {seq} is unreadable: {why}"));
+        if let Some(payload) = payload {
+            return serde_json::from_str(payload).map_err(|e| unreadable(e.to_string()));
+        }
+        let id = parse_uuid(event_id.ok_or_else(|| unreadable("it names no event".into()))?)?;
+        Ok(match kind {
+            "pod_recorded" => OpBody::PodRecorded {
+                pod: load_pod(self.conn, id)?,
+            },
+            "failed_attempt_recorded" => OpBody::FailedAttemptRecorded {
+                attempt: load_failed_attempt(self.conn, id)?,
+            },
+            "condition_note_recorded" => OpBody::ConditionNoteRecorded {
+                note: load_note(self.conn, id)?,
+            },
+            other => return Err(unreadable(format!("unknown kind \"{other}\""))),
+        })
     }
 
     /// The outbox holds seq `first..=last_seq` with no gap, in the current epoch.
@@ -98,18 +154,46 @@ impl Outbox<'_> {
     }
 }
 
-/// Appends an op inside the caller's transaction: the next seq, the body, its hash.
-pub(super) fn append(tx: &Transaction<'_>, ctx: &Ctx<'_>, body: &OpBody) -> Result<u64> {
-    let seq: u64 = tx
+/// Takes the next seq of this epoch, inside the caller's transaction.
+fn next_seq(tx: &Transaction<'_>) -> Result<u64> {
+    Ok(tx
         .prepare_cached(
             "UPDATE device SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
         )?
-        .query_row([], |r| r.get(0))?;
-    let payload = serde_json::to_string(body).expect("op bodies always serialize");
-    let sha256 = hex::encode(Sha256::digest(payload.as_bytes()));
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Appends an op that records the event `event_id`, inside the caller's transaction.
+pub(super) fn append_event(
+    tx: &Transaction<'_>,
+    ctx: &Ctx<'_>,
+    kind: EventKind,
+    stop_id: Uuid,
+    event_id: Uuid,
+) -> Result<u64> {
+    let seq = next_seq(tx)?;
     tx.prepare_cached(
-        "INSERT INTO outbox (seq, epoch, stop_id, kind, payload, sha256, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO outbox (seq, epoch, stop_id, kind, event_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        seq,
+        ctx.device.epoch,
+        stop_id.to_string(),
+        kind.as_str(),
+        event_id.to_string(),
+        ts(ctx.now()),
+    ])?;
+    Ok(seq)
+}
+
+/// Appends an op whose body is stored inline, inside the caller's transaction.
+pub(super) fn append_inline(tx: &Transaction<'_>, ctx: &Ctx<'_>, body: &OpBody) -> Result<u64> {
+    let seq = next_seq(tx)?;
+    let payload = serde_json::to_string(body).expect("op bodies always serialize");
+    tx.prepare_cached(
+        "INSERT INTO outbox (seq, epoch, stop_id, kind, payload, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         seq,
@@ -117,8 +201,7 @@ pub(super) fn append(tx: &Transaction<'_>, ctx: &Ctx<'_>, body: &OpBody) -> Resu
         body.stop_id().to_string(),
         body.kind(),
         payload,
-        sha256,
-        ts(ctx.clock.now()),
+        ts(ctx.now()),
     ])?;
     Ok(seq)
 }

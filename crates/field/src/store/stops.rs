@@ -68,8 +68,8 @@ impl Stops<'_> {
             let from = status_of(tx, id)?;
             let to = from.advance(to)?;
             set_status(tx, id, to)?;
-            let at = ctx.clock.now();
-            outbox::append(
+            let at = ctx.now();
+            outbox::append_inline(
                 tx,
                 ctx,
                 &OpBody::StopAdvanced {

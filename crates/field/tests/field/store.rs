@@ -309,3 +309,87 @@ fn a_route_is_imported_whole_or_not_at_all() {
     );
     assert_eq!(count(&dev, "routes"), 1, "only the demo route is stored");
 }
+
+#[test]
+fn every_op_reads_back_as_its_event_with_the_same_hash_every_time() {
+    use doorstep_domain::sync::OpBody;
+    let mut dev = Device::start();
+    let pod = dev.full_pod(1);
+    let pod_id = dev.store.pods().record(pod).unwrap().id;
+    let stop2 = dev.stop(2).summary.id;
+    let fail_id = dev
+        .store
+        .failed_attempts()
+        .record(NewFailedAttempt {
+            stop_id: stop2,
+            reason: FailureReason::NoAccess,
+            note: Some("gate code wrong".into()),
+            photo: None,
+            gps: None,
+        })
+        .unwrap()
+        .id;
+    let note_id = dev
+        .store
+        .condition_notes()
+        .record(NewConditionNote {
+            stop_id: stop2,
+            category: NoteCategory::Temperature,
+            text: "chilled crate warm".into(),
+            photos: vec![],
+            line_id: None,
+        })
+        .unwrap()
+        .id;
+    let stop3 = dev.stop(3).summary.id;
+    dev.store
+        .stops()
+        .advance(stop3, StopStatus::EnRoute)
+        .unwrap();
+
+    let first: Vec<_> = dev
+        .store
+        .outbox()
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(first.len(), 4);
+    match &first[0].body {
+        OpBody::PodRecorded { pod } => assert_eq!(pod, &dev.store.pods().get(pod_id).unwrap()),
+        other => panic!("op 1 should record the POD, got {other:?}"),
+    }
+    match &first[1].body {
+        OpBody::FailedAttemptRecorded { attempt } => {
+            assert_eq!(attempt, &dev.store.failed_attempts().get(fail_id).unwrap())
+        }
+        other => panic!("op 2 should record the failed attempt, got {other:?}"),
+    }
+    match &first[2].body {
+        OpBody::ConditionNoteRecorded { note } => {
+            assert_eq!(note, &dev.store.condition_notes().get(note_id).unwrap())
+        }
+        other => panic!("op 3 should record the note, got {other:?}"),
+    }
+    assert!(matches!(
+        first[3].body,
+        OpBody::StopAdvanced {
+            status: StopStatus::EnRoute,
+            ..
+        }
+    ));
+
+    let dev = dev.reopen();
+    let again: Vec<_> = dev
+        .store
+        .outbox()
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(first, again, "bodies and hashes are stable across restarts");
+    let hashes: std::collections::HashSet<_> = again.iter().map(|o| &o.sha256).collect();
+    assert_eq!(hashes.len(), 4, "different ops, different hashes");
+}
