@@ -143,8 +143,9 @@ export class Courier {
   }
 
   /**
-   * Empties a text field the way a courier does (select all, delete), so the page sees real
-   * input events: Svelte's bind:value listens to "input", which Element Clear may not fire.
+   * Empties a text field with real keys (End, then Backspace per character) so the page sees
+   * "input" events: Svelte's bind:value listens to "input", and WebKitWebDriver's Element Clear
+   * empties the field without firing one (the component would keep the old value).
    */
   async clearField(el) {
     const current = await el.property("value");
@@ -152,7 +153,7 @@ export class Courier {
     await el.sendKeys(Keys.END + Keys.BACKSPACE.repeat(String(current).length + 2));
     let value = await el.property("value");
     if (value !== "") {
-      quirks.add("select-all/backspace keys left text in a field; used Element Clear instead");
+      quirks.add("End + Backspace keys left text in a field; used Element Clear instead");
       await el.clear();
       value = await el.property("value");
     }
@@ -161,12 +162,13 @@ export class Courier {
 
   /**
    * Picks an option of a native <select>. Counted as two taps (open the list, pick the option),
-   * which is what it costs on a phone.
+   * which is what it costs on a phone. Only the <option> is clicked: clicking the <select> itself
+   * opens WebKitGTK's native popup menu, which WebDriver cannot see or close, and while it stays
+   * open the select keeps painting its old label (screenshots show "Choose a reason").
    */
   async choose(id, value) {
     const select = await this.el(id);
     await this.reveal(select);
-    await select.click();
     const option = await this.session.waitForElement(`${tid(id)} option[value="${value}"]`, { displayed: false });
     await option.click();
     let got = await select.property("value");
