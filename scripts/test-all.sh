@@ -26,19 +26,15 @@ step() {
   fi
 }
 
+# Adds the passed/failed counts a runner printed in log $2 (of step $1) to the totals.
 count() {
-  local p=0 f=0
-  case "$1" in
-    rust-test)
-      p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$2" | awk '{s+=$4} END {print s+0}')
-      f=$(grep -Eo '[0-9]+ failed;' "$2" | awk '{s+=$1} END {print s+0}') ;;
-    ui-test)
-      p=$(grep -E '^\s*Tests\s' "$2" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-      f=$(grep -E '^\s*Tests\s' "$2" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}') ;;
-    e2e)
-      p=$(grep -E '^# pass [0-9]+' "$2" | awk '{s+=$3} END {print s+0}')
-      f=$(grep -E '^# fail [0-9]+' "$2" | awk '{s+=$3} END {print s+0}') ;;
-  esac
+  local p f
+  read -r p f < <(sed 's/\x1b\[[0-9;]*m//g' "$2" | awk -v step="$1" '
+    step == "rust-test" && /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+    step == "ui-test" && /^ *Tests / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+    step == "e2e" && /^# pass / { p += $3 }
+    step == "e2e" && /^# fail / { f += $3 }
+    END { print p + 0, f + 0 }')
   passed=$((passed + p)); failed=$((failed + f))
 }
 

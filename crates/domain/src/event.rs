@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::DomainError;
-use crate::route::{Stop, StopStatus};
+use crate::route::{OrderLine, Stop, StopStatus};
 use crate::{is_sha256_hex, PhotoHash};
 
 pub const MAX_NAME_CHARS: usize = 120;
@@ -103,6 +103,18 @@ pub struct LineOutcome {
     pub delivered_qty: u32,
     pub shortfall_reason: Option<ShortfallReason>,
     pub note: Option<String>,
+}
+
+impl LineOutcome {
+    /// The line handed over in full: what a courier's form starts from.
+    pub fn in_full(line: &OrderLine) -> LineOutcome {
+        LineOutcome {
+            line_id: line.id,
+            delivered_qty: line.ordered_qty,
+            shortfall_reason: None,
+            note: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -493,16 +505,7 @@ mod tests {
             signature: Some(sig()),
             photos: vec![],
             gps: None,
-            lines: stop
-                .lines
-                .iter()
-                .map(|l| LineOutcome {
-                    line_id: l.id,
-                    delivered_qty: l.ordered_qty,
-                    shortfall_reason: None,
-                    note: None,
-                })
-                .collect(),
+            lines: stop.lines.iter().map(LineOutcome::in_full).collect(),
             corrects: None,
         }
     }

@@ -62,16 +62,7 @@ fn main() {
                 lon: stop.lon,
                 accuracy_m: 7.5,
             }),
-            lines: stop
-                .lines
-                .iter()
-                .map(|l| LineOutcome {
-                    line_id: l.id,
-                    delivered_qty: l.ordered_qty,
-                    shortfall_reason: None,
-                    note: None,
-                })
-                .collect(),
+            lines: stop.lines.iter().map(LineOutcome::in_full).collect(),
             corrects: None,
         };
         // The floor writes a row as big as the POD's JSON, in its own durable transaction.

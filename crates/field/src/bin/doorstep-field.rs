@@ -232,15 +232,7 @@ fn run(cli: Cli) -> Result<(), FieldError> {
         } => {
             let id = stop_id(&mut store, &stop)?;
             let lines = store.stops().detail(id)?.lines;
-            let mut outcomes: Vec<LineOutcome> = lines
-                .iter()
-                .map(|l| LineOutcome {
-                    line_id: l.id,
-                    delivered_qty: l.ordered_qty,
-                    shortfall_reason: None,
-                    note: None,
-                })
-                .collect();
+            let mut outcomes: Vec<LineOutcome> = lines.iter().map(LineOutcome::in_full).collect();
             for spec in &short {
                 let parts: Vec<&str> = spec.splitn(4, ':').collect();
                 let [line, qty, reason, rest @ ..] = parts.as_slice() else {
@@ -360,15 +352,7 @@ fn run(cli: Cli) -> Result<(), FieldError> {
                         lon: 4.89,
                         accuracy_m: 8.0,
                     }),
-                    lines: lines
-                        .iter()
-                        .map(|l| LineOutcome {
-                            line_id: l.id,
-                            delivered_qty: l.ordered_qty,
-                            shortfall_reason: None,
-                            note: None,
-                        })
-                        .collect(),
+                    lines: lines.iter().map(LineOutcome::in_full).collect(),
                     corrects: None,
                 })?;
                 // Reported only after the commit: a line here is a promise the record is durable.

@@ -52,16 +52,7 @@ impl Device {
             signature: Some(signature()),
             photos: vec![],
             gps: None,
-            lines: stop
-                .lines
-                .iter()
-                .map(|l| LineOutcome {
-                    line_id: l.id,
-                    delivered_qty: l.ordered_qty,
-                    shortfall_reason: None,
-                    note: None,
-                })
-                .collect(),
+            lines: stop.lines.iter().map(LineOutcome::in_full).collect(),
             corrects: None,
         }
     }
