@@ -71,6 +71,28 @@ impl Clock for FakeClock {
     }
 }
 
+/// The machine's own clock: the one sanctioned reading of the system time. On a phone its
+/// readings are recorded as data (`captured_at`), never used to order syncs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    #[allow(clippy::disallowed_methods)]
+    fn local_offset(&self) -> FixedOffset {
+        *chrono::Local::now().offset()
+    }
+
+    #[allow(clippy::disallowed_methods)]
+    fn new_id(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

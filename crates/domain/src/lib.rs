@@ -8,7 +8,7 @@ pub mod event;
 pub mod route;
 pub mod sync;
 
-pub use clock::{Clock, FakeClock};
+pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::DomainError;
 pub use event::{
     ConditionNote, FailedAttempt, FailureReason, GpsFix, LineOutcome, NewConditionNote,
@@ -23,4 +23,10 @@ pub type PhotoHash = String;
 /// True when `s` is 64 lowercase hex digits, the form every photo name takes.
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Lowercase hex SHA-256 of `bytes`: how photos and ops are named.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

@@ -71,3 +71,103 @@ pub struct Op {
     pub sha256: String,
     pub body: OpBody,
 }
+
+/// `POST /v1/enroll`: a device trades a one-time code for a device token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_id: Uuid,
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// Shown once; the planner keeps only its hash.
+    pub token: String,
+    pub user_name: String,
+    pub role: String,
+    pub tenant_name: String,
+}
+
+/// `POST /v1/sync/push`: ops `(device_id, epoch, seq)` in seq order, contiguous.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub device_id: Uuid,
+    pub epoch: u32,
+    pub ops: Vec<Op>,
+}
+
+/// An op the planner stored and acknowledged but could not apply, with the reason in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub epoch: u32,
+    pub seq: u64,
+    pub stop_id: Option<Uuid>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Every op up to this seq (in the pushed epoch) is stored: the device may trim its outbox.
+    pub acked_seq: u64,
+    pub rejections: Vec<Rejection>,
+}
+
+/// `POST /v1/sync/pull`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    pub device_id: Uuid,
+    pub epoch: u32,
+    /// 0 on first sync: everything in scope.
+    pub cursor: u64,
+}
+
+/// A route as the planner holds it now, with its version (the change-log position of its
+/// last change) and the dispatch-owned state of each stop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteState {
+    pub route: crate::Route,
+    pub version: u64,
+    /// Stops dispatch cancelled.
+    pub cancelled: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub cursor: u64,
+    /// The latest state of every route in scope that changed after the request's cursor.
+    pub routes: Vec<RouteState>,
+    /// Routes that left the caller's scope (reassigned, deleted).
+    pub removed: Vec<Uuid>,
+    /// SHA-256 over the sorted `route_id:version` lines of the whole scope.
+    pub scope_checksum: String,
+    /// The planner's acked seq for this device and epoch.
+    pub acked_seq: u64,
+    pub rejections: Vec<Rejection>,
+}
+
+/// The scope checksum both sides compute: SHA-256 over `route_id:version\n` lines, sorted by id.
+pub fn scope_checksum(versions: &mut [(Uuid, u64)]) -> String {
+    versions.sort_unstable();
+    let mut text = String::with_capacity(versions.len() * 48);
+    for (id, v) in versions.iter() {
+        text.push_str(&format!("{id}:{v}\n"));
+    }
+    crate::sha256_hex(text.as_bytes())
+}
+
+/// The body of every 4xx/5xx answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}

@@ -1,26 +1,3 @@
-//! The one place that reads the system clock.
+//! The system clock lives in the domain crate beside the trait; re-exported for the app.
 
-use chrono::{DateTime, FixedOffset, Local, Utc};
-use doorstep_domain::Clock;
-use uuid::Uuid;
-
-/// The phone's own clock. Its readings are recorded as data, never used to order syncs.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods)] // the one sanctioned reading of the system clock
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-
-    #[allow(clippy::disallowed_methods)]
-    fn local_offset(&self) -> FixedOffset {
-        *Local::now().offset()
-    }
-
-    #[allow(clippy::disallowed_methods)]
-    fn new_id(&self) -> Uuid {
-        Uuid::now_v7()
-    }
-}
+pub use doorstep_domain::SystemClock;

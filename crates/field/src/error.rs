@@ -22,6 +22,8 @@ pub enum FieldError {
     RouteExists,
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     #[error("the phone's storage failed: {0}")]
     Storage(#[from] rusqlite::Error),
     #[error("could not read or write {path}: {source}")]
@@ -46,6 +48,8 @@ impl FieldError {
             FieldError::PhotoMissing(_)
             | FieldError::NotAnImage(_)
             | FieldError::PhotoTooLarge { .. } => "photo_rejected",
+            FieldError::Sync(e) if e.needs_enrolment() => "not_enrolled",
+            FieldError::Sync(_) => "sync",
             FieldError::Storage(_) | FieldError::Io { .. } => "storage",
         }
     }

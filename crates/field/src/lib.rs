@@ -1,11 +1,13 @@
 //! The Doorstep device engine. The Tauri app, the headless `doorstep-field` device and the
 //! tests all drive this one engine: a SQLite store where every user action is one transaction
-//! that writes the domain rows and a numbered outbox op, and a photo store named by SHA-256.
+//! that writes the domain rows and a numbered outbox op, a photo store named by SHA-256, and
+//! the sync client that pushes the outbox and photos to the planner and pulls routes back.
 
 pub mod clock;
 pub mod error;
 pub mod photos;
 pub mod store;
+pub mod sync;
 pub mod views;
 
 pub use clock::SystemClock;

@@ -29,6 +29,8 @@ pub struct StopSummary {
     pub window_start: String,
     pub window_end: String,
     pub status: StopStatus,
+    /// Dispatch cancelled this stop.
+    pub cancelled: bool,
     pub line_count: u32,
     pub waiting_to_sync: u32,
 }
@@ -95,11 +97,28 @@ pub struct Saved {
     pub waiting_to_sync: u32,
 }
 
+/// What waits to sync and how the last sync went. Never holds the device token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncState {
     pub waiting_ops: u32,
     pub waiting_photo_bytes: u64,
     pub planner_url: Option<String>,
     pub last_sync_at: Option<String>,
+    /// In plain words; `None` after a clean sync.
     pub last_error: Option<String>,
+    /// Rejections from the planner the courier has not looked at yet.
+    pub unseen_rejections: u32,
+}
+
+/// An op the planner stored but could not apply, with its reason in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectionView {
+    pub epoch: u32,
+    pub seq: u64,
+    pub stop_id: Option<Uuid>,
+    /// The stop's customer, while the stop is on the device.
+    pub customer_name: Option<String>,
+    pub reason: String,
+    pub received_at: String,
+    pub seen: bool,
 }

@@ -34,6 +34,8 @@ export interface StopSummary {
   status: StopStatus;
   line_count: number;
   waiting_to_sync: number;
+  /** dispatch cancelled this stop: nothing to deliver */
+  cancelled: boolean;
 }
 
 export interface OrderLine {
@@ -128,6 +130,8 @@ export interface SyncState {
   planner_url: string | null;
   last_sync_at: string | null;
   last_error: string | null;
+  /** ops the planner stored but could not apply, not yet seen by the courier */
+  unseen_rejections: number;
 }
 
 export interface PodInput {

@@ -16,6 +16,7 @@ export function sampleRoute(): RouteView {
         status: "pending",
         line_count: 2,
         waiting_to_sync: 0,
+        cancelled: false,
       },
       {
         id: "s-2",
@@ -28,6 +29,7 @@ export function sampleRoute(): RouteView {
         status: "delivered",
         line_count: 3,
         waiting_to_sync: 2,
+        cancelled: false,
       },
       {
         id: "s-3",
@@ -40,6 +42,7 @@ export function sampleRoute(): RouteView {
         status: "failed",
         line_count: 1,
         waiting_to_sync: 0,
+        cancelled: false,
       },
     ],
   };
@@ -85,6 +88,7 @@ export function sampleSync(overrides: Partial<SyncState> = {}): SyncState {
     planner_url: null,
     last_sync_at: null,
     last_error: null,
+    unseen_rejections: 0,
     ...overrides,
   };
 }

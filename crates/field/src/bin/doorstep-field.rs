@@ -12,6 +12,7 @@ use doorstep_domain::{
     demo, FailureReason, GpsFix, LineOutcome, NewConditionNote, NewFailedAttempt, NewPod,
     NoteCategory, ShortfallReason, Signature, StopStatus,
 };
+use doorstep_field::sync::{self, HttpTransport, SyncEngine};
 use doorstep_field::{FieldError, Store, SystemClock};
 use serde::Serialize;
 use uuid::Uuid;
@@ -109,8 +110,21 @@ enum Command {
         #[arg(long)]
         status: String,
     },
-    /// What waits to sync.
+    /// What waits to sync, the planner, and how the last sync went.
     Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect this device to a planner with a one-time code from dispatch.
+    Enroll {
+        /// The planner's address, e.g. https://planner.example
+        #[arg(long, value_name = "URL")]
+        planner: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// One sync round: push waiting records, upload photos, pull route changes.
+    Sync {
         #[arg(long)]
         json: bool,
     },
@@ -325,6 +339,56 @@ fn run(cli: Cli) -> Result<(), FieldError> {
                         .as_deref()
                         .unwrap_or("not connected to a planner yet")
                 );
+                if let Some(at) = &state.last_sync_at {
+                    println!("last sync: {at}");
+                }
+                if let Some(error) = &state.last_error {
+                    println!("last problem: {error}");
+                }
+                if state.unseen_rejections > 0 {
+                    println!(
+                        "{} records the planner could not apply: see the stops concerned",
+                        state.unseen_rejections
+                    );
+                }
+            }
+        }
+        Command::Enroll { planner, code } => {
+            let transport = HttpTransport::new(planner.trim())?;
+            let enrolled = sync::enroll(&mut store, &transport, &planner, &code)?;
+            println!(
+                "enrolled with {} as {} ({}) of {}",
+                enrolled.planner_url, enrolled.user_name, enrolled.role, enrolled.tenant_name
+            );
+        }
+        Command::Sync { json } => {
+            let url = store
+                .sync_state()?
+                .planner_url
+                .ok_or(FieldError::Sync(sync::SyncError::NotEnrolled))?;
+            let transport = HttpTransport::new(&url)?;
+            let report = SyncEngine::default().sync_once(&mut store, &transport)?;
+            if json {
+                print_json(&report);
+            } else {
+                println!(
+                    "synced: {} records sent, {} photos ({} KB) uploaded, {} routes updated, {} removed; {} waiting",
+                    report.ops_acked,
+                    report.photos_uploaded,
+                    report.photo_bytes_sent / 1024,
+                    report.routes_updated,
+                    report.routes_removed,
+                    report.waiting_ops
+                );
+                for problem in &report.photo_problems {
+                    println!("problem: {problem}");
+                }
+                if report.new_rejections > 0 {
+                    println!(
+                        "{} records the planner could not apply",
+                        report.new_rejections
+                    );
+                }
             }
         }
         Command::Outbox => {

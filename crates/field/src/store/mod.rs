@@ -6,6 +6,7 @@ mod outbox;
 mod photos;
 mod routes;
 mod stops;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,10 +24,14 @@ pub use outbox::{Outbox, OutboxEntry};
 pub use photos::Photos;
 pub use routes::Routes;
 pub use stops::Stops;
+pub use sync::Rejections;
+pub(crate) use sync::{Applied, Credentials};
 
 /// Migrations in the order they apply. Append-only: never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/0001_init.sql")),
+    (2, "sync", include_str!("../../migrations/0002_sync.sql")),
+];
 
 pub const DB_FILE: &str = "doorstep.db";
 pub const PHOTO_DIR: &str = "photos";
@@ -113,12 +118,20 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
+        let (planner_url, last_sync_at, last_error, unseen_rejections) = self.conn.query_row(
+            "SELECT planner_url, last_sync_at, last_error,
+                    (SELECT COUNT(*) FROM rejections WHERE seen_at IS NULL)
+             FROM sync_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         Ok(SyncState {
             waiting_ops,
             waiting_photo_bytes: waiting_photo_bytes as u64,
-            planner_url: None,
-            last_sync_at: None,
-            last_error: None,
+            planner_url,
+            last_sync_at,
+            last_error,
+            unseen_rejections,
         })
     }
 
@@ -142,7 +155,11 @@ impl Store {
             clock: &*self.clock,
             device: self.device,
         };
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: the sync loop may hold a second connection to the same file; taking the
+        // write lock up front waits (busy_timeout) instead of failing on a read-to-write upgrade.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx, &ctx)?;
         tx.commit()?;
         Ok(out)

@@ -44,15 +44,13 @@ impl EventKind {
 }
 
 impl Outbox<'_> {
-    /// Ops not yet acknowledged by the planner. Seq is contiguous (see
-    /// [`Outbox::check_contiguous`]), so the span of seq is the count: two index lookups
-    /// instead of a scan, on the path of every save.
+    /// Ops not yet acknowledged by the planner. The outbox holds exactly
+    /// `acked_seq + 1 ..= last_seq` (see [`Outbox::check_contiguous`]), so the count is one
+    /// row read instead of a scan, on the path of every save.
     pub fn len(&self) -> Result<u32> {
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT COALESCE((SELECT MAX(seq) FROM outbox) - (SELECT MIN(seq) FROM outbox) + 1, 0)",
-            )?
+            .prepare_cached("SELECT last_seq - acked_seq FROM device WHERE id = 1")?
             .query_row([], |r| r.get(0))?)
     }
 
@@ -62,6 +60,11 @@ impl Outbox<'_> {
 
     /// All waiting ops, oldest first, with their bodies and content hashes.
     pub fn entries(&self) -> Result<Vec<OutboxEntry>> {
+        self.first(usize::MAX)
+    }
+
+    /// The oldest `limit` waiting ops: one push batch.
+    pub fn first(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
         let device_id: String =
             self.conn
                 .query_row("SELECT device_id FROM device WHERE id = 1", [], |r| {
@@ -69,9 +72,10 @@ impl Outbox<'_> {
                 })?;
         let device_id = parse_uuid(&device_id)?;
         let mut stmt = self.conn.prepare(
-            "SELECT seq, epoch, kind, event_id, payload, created_at FROM outbox ORDER BY seq",
+            "SELECT seq, epoch, kind, event_id, payload, created_at FROM outbox ORDER BY seq LIMIT ?1",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let limit = i64::try_from(limit).unwrap_or(-1);
+        let rows = stmt.query_map([limit], |r| {
             Ok((
                 r.get::<_, u64>(0)?,
                 r.get::<_, u32>(1)?,
@@ -126,13 +130,14 @@ impl Outbox<'_> {
         })
     }
 
-    /// The outbox holds seq `first..=last_seq` with no gap, in the current epoch.
+    /// The outbox holds exactly seq `acked_seq + 1 ..= last_seq`, all in the current epoch:
+    /// nothing handed out is missing, nothing the planner acknowledged is still there.
     pub fn check_contiguous(&self) -> Result<()> {
-        let (last_seq, epoch): (u64, u32) =
-            self.conn
-                .query_row("SELECT last_seq, epoch FROM device WHERE id = 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+        let (last_seq, acked_seq, epoch): (u64, u64, u32) = self.conn.query_row(
+            "SELECT last_seq, acked_seq, epoch FROM device WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let (count, min, max, other_epochs): (u64, Option<u64>, Option<u64>, u64) =
             self.conn.query_row(
                 "SELECT COUNT(*), MIN(seq), MAX(seq), COALESCE(SUM(epoch <> ?1), 0) FROM outbox",
@@ -144,11 +149,17 @@ impl Outbox<'_> {
                 "{other_epochs} outbox ops belong to another epoch"
             )));
         }
+        let expected = last_seq - acked_seq;
         match (min, max) {
-            (None, None) => Ok(()),
-            (Some(min), Some(max)) if max == last_seq && max - min + 1 == count => Ok(()),
+            (None, None) if expected == 0 => Ok(()),
+            (Some(min), Some(max))
+                if min == acked_seq + 1 && max == last_seq && count == expected =>
+            {
+                Ok(())
+            }
             _ => Err(FieldError::Invalid(format!(
-                "the outbox has a gap: {count} ops between seq {min:?} and {max:?}, last handed out {last_seq}"
+                "the outbox has a gap: {count} ops between seq {min:?} and {max:?}, \
+                 acknowledged up to {acked_seq}, last handed out {last_seq}"
             ))),
         }
     }

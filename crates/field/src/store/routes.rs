@@ -13,7 +13,7 @@ pub struct Routes<'a> {
     pub(super) store: &'a mut Store,
 }
 
-const TIME_FMT: &str = "%H:%M";
+pub(super) const TIME_FMT: &str = "%H:%M";
 
 impl Routes<'_> {
     /// Stores a whole route in one transaction, after checking it.
@@ -75,13 +75,13 @@ impl Routes<'_> {
         })
     }
 
-    /// The route for `date`, if the device holds one.
+    /// The route for `date`, if the device holds one in its scope.
     pub fn on(&self, date: NaiveDate) -> Result<Option<Uuid>> {
         let id: Option<String> = self
             .store
             .conn
             .query_row(
-                "SELECT id FROM routes WHERE date = ?1 ORDER BY id LIMIT 1",
+                "SELECT id FROM routes WHERE date = ?1 AND out_of_scope = 0 ORDER BY id LIMIT 1",
                 [date.to_string()],
                 |r| r.get(0),
             )
@@ -116,7 +116,7 @@ impl Routes<'_> {
         )?;
         let mut stmt = conn.prepare_cached(
             "SELECT s.id, s.position, s.customer_name, s.customer_kind, s.address, s.window_start,
-                    s.window_end, s.status,
+                    s.window_end, s.status, s.cancelled,
                     (SELECT COUNT(*) FROM order_lines l WHERE l.stop_id = s.id),
                     (SELECT COUNT(*) FROM outbox o WHERE o.stop_id = s.id)
              FROM stops s WHERE s.route_id = ?1 ORDER BY s.position",
@@ -145,7 +145,8 @@ impl Routes<'_> {
             .conn
             .query_row(
                 "SELECT s.id FROM stops s JOIN routes r ON r.id = s.route_id
-                 WHERE r.date = ?1 AND s.position = ?2 ORDER BY r.id LIMIT 1",
+                 WHERE r.date = ?1 AND r.out_of_scope = 0 AND s.position = ?2
+                 ORDER BY r.id LIMIT 1",
                 params![today.to_string(), position],
                 |r| r.get(0),
             )
@@ -167,6 +168,7 @@ pub(super) struct SummaryRow {
     window_start: String,
     window_end: String,
     status: String,
+    cancelled: bool,
     line_count: u32,
     waiting: u32,
 }
@@ -181,8 +183,9 @@ pub(super) fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summar
         window_start: r.get(5)?,
         window_end: r.get(6)?,
         status: r.get(7)?,
-        line_count: r.get(8)?,
-        waiting: r.get(9)?,
+        cancelled: r.get(8)?,
+        line_count: r.get(9)?,
+        waiting: r.get(10)?,
     })
 }
 
@@ -197,6 +200,7 @@ impl SummaryRow {
             window_start: self.window_start,
             window_end: self.window_end,
             status: parse_enum(&self.status)?,
+            cancelled: self.cancelled,
             line_count: self.line_count,
             waiting_to_sync: self.waiting,
         })

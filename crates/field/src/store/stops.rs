@@ -22,7 +22,7 @@ impl Stops<'_> {
         let row = conn
             .prepare_cached(
                 "SELECT s.id, s.position, s.customer_name, s.customer_kind, s.address, s.window_start,
-                        s.window_end, s.status,
+                        s.window_end, s.status, s.cancelled,
                         (SELECT COUNT(*) FROM order_lines l WHERE l.stop_id = s.id),
                         (SELECT COUNT(*) FROM outbox o WHERE o.stop_id = s.id),
                         s.contact_name, s.contact_phone, s.instructions, s.lat, s.lon
@@ -31,11 +31,11 @@ impl Stops<'_> {
             .query_row([id.to_string()], |r| {
                 Ok((
                     summary_from_row(r)?,
-                    r.get::<_, Option<String>>(10)?,
                     r.get::<_, Option<String>>(11)?,
                     r.get::<_, Option<String>>(12)?,
-                    r.get::<_, f64>(13)?,
+                    r.get::<_, Option<String>>(13)?,
                     r.get::<_, f64>(14)?,
+                    r.get::<_, f64>(15)?,
                 ))
             })
             .optional()?

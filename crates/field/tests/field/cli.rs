@@ -154,3 +154,50 @@ fn bad_input_gets_a_plain_error_and_exit_code_1() {
         serde_json::from_str(&ok(field(d, &["status", "--json"]))).unwrap();
     assert_eq!(status["waiting_ops"], 0, "nothing was half-saved");
 }
+
+#[test]
+fn sync_and_enrolment_fail_in_plain_words_without_a_planner() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(field(d, &["demo"]));
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(field(d, &["status", "--json"]))).unwrap();
+    assert_eq!(
+        status["planner_url"],
+        serde_json::Value::Null,
+        "not enrolled yet"
+    );
+    assert_eq!(status["unseen_rejections"], 0);
+
+    let out = field(d, &["sync"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("This device is not connected to a planner yet"),
+        "sync before enrolment says so: {err}"
+    );
+
+    // Nothing listens on port 1: the planner cannot be reached.
+    let out = field(
+        d,
+        &[
+            "enroll",
+            "--planner",
+            "http://127.0.0.1:1",
+            "--code",
+            "ABC-123",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("Planner unreachable"),
+        "an unreachable planner is named plainly: {err}"
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(field(d, &["status", "--json"]))).unwrap();
+    assert_eq!(
+        status["planner_url"],
+        serde_json::Value::Null,
+        "a failed enrolment stores nothing"
+    );
+}

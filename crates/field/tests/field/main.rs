@@ -4,6 +4,7 @@ mod cli;
 mod crash;
 mod photos;
 mod store;
+mod sync;
 
 use std::sync::Arc;
 
@@ -21,13 +22,22 @@ pub struct Device {
 
 impl Device {
     pub fn start() -> Device {
+        let mut dev = Device::empty();
+        let route = demo::amsterdam_route(dev.clock.today(), &*dev.clock);
+        dev.store
+            .routes()
+            .import(&route)
+            .expect("demo route imports");
+        dev
+    }
+
+    /// A fresh device with no route: what a phone holds before its first sync.
+    pub fn empty() -> Device {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(FakeClock::at(
             Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
         ));
-        let mut store = Store::open(dir.path(), clock.clone()).expect("store opens");
-        let route = demo::amsterdam_route(clock.today(), &*clock);
-        store.routes().import(&route).expect("demo route imports");
+        let store = Store::open(dir.path(), clock.clone()).expect("store opens");
         Device { dir, clock, store }
     }
 

@@ -24,7 +24,11 @@ fn migrations_apply_from_empty_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, vec![1], "a new store holds every migration once");
+    assert_eq!(
+        versions,
+        vec![1, 2],
+        "a new store holds every migration once"
+    );
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -39,7 +43,7 @@ fn migrations_apply_from_empty_once() {
     );
     assert_eq!(
         count(&dev, "schema_migrations"),
-        1,
+        2,
         "reopening applies nothing twice"
     );
 }

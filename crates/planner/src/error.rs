@@ -1,0 +1,81 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use doorstep_domain::sync::{ErrorBody, ErrorDetail};
+
+/// Everything the planner refuses or fails at. Client mistakes are 4xx with a plain sentence;
+/// internal failures are logged and answered without details.
+#[derive(Debug, thiserror::Error)]
+pub enum PlannerError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Gap(String),
+    #[error("{0}")]
+    HashMismatch(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("the planner's storage failed: {0}")]
+    Storage(#[from] rusqlite::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl PlannerError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PlannerError::Invalid(_) => StatusCode::BAD_REQUEST,
+            PlannerError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            PlannerError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PlannerError::NotFound(_) => StatusCode::NOT_FOUND,
+            PlannerError::Conflict(_) => StatusCode::CONFLICT,
+            PlannerError::Gap(_) | PlannerError::HashMismatch(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            PlannerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            PlannerError::Storage(_) | PlannerError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlannerError::Invalid(_) => "invalid",
+            PlannerError::Unauthorized(_) => "unauthorized",
+            PlannerError::Forbidden(_) => "forbidden",
+            PlannerError::NotFound(_) => "not_found",
+            PlannerError::Conflict(_) => "conflict",
+            PlannerError::Gap(_) => "gap",
+            PlannerError::HashMismatch(_) => "hash_mismatch",
+            PlannerError::TooLarge(_) => "too_large",
+            PlannerError::Storage(_) | PlannerError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for PlannerError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+            "the planner hit an internal error; try again".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+            },
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
