@@ -6,7 +6,7 @@ mod stories;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use doorstep_domain::{Clock, SystemClock};
+use doorstep_domain::SystemClock;
 use doorstep_field::sync::{enroll, HttpTransport, SyncEngine};
 use doorstep_field::Store;
 use doorstep_planner::api::{router, AppState};
