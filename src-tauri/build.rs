@@ -14,6 +14,10 @@ fn main() {
                 "record_failed_attempt",
                 "record_condition_note",
                 "sync_state",
+                "enroll",
+                "sync_now",
+                "rejections",
+                "mark_rejections_seen",
             ])),
     )
     .expect("tauri-build failed");

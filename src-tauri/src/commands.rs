@@ -1,11 +1,13 @@
 //! The app's commands: each parses its input, calls `field`, maps the error. No business rules
 //! live here or in the UI that the engine does not enforce.
 
+use std::sync::mpsc::Sender;
 use std::sync::{Mutex, MutexGuard};
 
 use doorstep_domain::{NewConditionNote, NewFailedAttempt, NewPod, StopStatus};
 use doorstep_field::photos::prepare;
-use doorstep_field::views::{PhotoRef, RouteView, Saved, StopDetail, SyncState};
+use doorstep_field::sync::{self, Enrolled, HttpTransport};
+use doorstep_field::views::{PhotoRef, RejectionView, RouteView, Saved, StopDetail, SyncState};
 use doorstep_field::Store;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
@@ -13,12 +15,31 @@ use uuid::Uuid;
 
 use crate::error::CommandError;
 
-/// The device engine, shared by every window.
-pub struct Engine(pub Mutex<Store>);
+/// The device engine, shared by every window, and the bell of the background sync.
+pub struct Engine {
+    pub store: Mutex<Store>,
+    pub wake: Mutex<Option<Sender<()>>>,
+}
 
 impl Engine {
+    pub fn new(store: Store) -> Engine {
+        Engine {
+            store: Mutex::new(store),
+            wake: Mutex::new(None),
+        }
+    }
+
     fn store(&self) -> Result<MutexGuard<'_, Store>, CommandError> {
-        Ok(self.0.lock()?)
+        Ok(self.store.lock()?)
+    }
+
+    /// Wakes the sync thread, if one runs; a save never waits for the network.
+    pub fn wake_sync(&self) {
+        if let Ok(guard) = self.wake.lock() {
+            if let Some(tx) = guard.as_ref() {
+                let _ = tx.send(());
+            }
+        }
     }
 }
 
@@ -36,7 +57,9 @@ pub fn stop_detail(engine: State<'_, Engine>, stop_id: Uuid) -> Answer<StopDetai
 
 #[tauri::command]
 pub fn advance_stop(engine: State<'_, Engine>, stop_id: Uuid, status: StopStatus) -> Answer<Saved> {
-    Ok(engine.store()?.stops().advance(stop_id, status)?)
+    let saved = engine.store()?.stops().advance(stop_id, status)?;
+    engine.wake_sync();
+    Ok(saved)
 }
 
 /// The photo's bytes arrive as the raw request body (no base64, no JSON array of numbers).
@@ -54,7 +77,9 @@ pub async fn import_photo(engine: State<'_, Engine>, request: Request<'_>) -> An
 
 #[tauri::command]
 pub async fn record_pod(engine: State<'_, Engine>, input: NewPod) -> Answer<Saved> {
-    Ok(engine.store()?.pods().record(input)?)
+    let saved = engine.store()?.pods().record(input)?;
+    engine.wake_sync();
+    Ok(saved)
 }
 
 #[tauri::command]
@@ -62,7 +87,9 @@ pub async fn record_failed_attempt(
     engine: State<'_, Engine>,
     input: NewFailedAttempt,
 ) -> Answer<Saved> {
-    Ok(engine.store()?.failed_attempts().record(input)?)
+    let saved = engine.store()?.failed_attempts().record(input)?;
+    engine.wake_sync();
+    Ok(saved)
 }
 
 #[tauri::command]
@@ -70,10 +97,43 @@ pub async fn record_condition_note(
     engine: State<'_, Engine>,
     input: NewConditionNote,
 ) -> Answer<Saved> {
-    Ok(engine.store()?.condition_notes().record(input)?)
+    let saved = engine.store()?.condition_notes().record(input)?;
+    engine.wake_sync();
+    Ok(saved)
 }
 
 #[tauri::command]
 pub fn sync_state(engine: State<'_, Engine>) -> Answer<SyncState> {
     Ok(engine.store()?.sync_state()?)
+}
+
+/// Enrols this phone with a planner using the one-time code dispatch gave the courier.
+#[tauri::command]
+pub async fn enroll(
+    engine: State<'_, Engine>,
+    planner_url: String,
+    code: String,
+) -> Answer<Enrolled> {
+    let transport = HttpTransport::new(planner_url.trim())
+        .map_err(|e| CommandError::invalid(format!("the planner address does not work: {e}")))?;
+    let enrolled = sync::enroll(&mut *engine.store()?, &transport, &planner_url, &code)?;
+    engine.wake_sync();
+    Ok(enrolled)
+}
+
+/// Asks the background sync to run now (it also runs after every save and on a timer).
+#[tauri::command]
+pub fn sync_now(engine: State<'_, Engine>) -> Answer<SyncState> {
+    engine.wake_sync();
+    Ok(engine.store()?.sync_state()?)
+}
+
+#[tauri::command]
+pub fn rejections(engine: State<'_, Engine>) -> Answer<Vec<RejectionView>> {
+    Ok(engine.store()?.rejections().list()?)
+}
+
+#[tauri::command]
+pub fn mark_rejections_seen(engine: State<'_, Engine>) -> Answer<usize> {
+    Ok(engine.store()?.rejections().mark_seen()?)
 }

@@ -4,8 +4,10 @@ pub mod commands;
 pub mod error;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
+use doorstep_field::sync::{Backoff, HttpTransport, SplitMix64, SyncEngine};
 use doorstep_field::{Store, SystemClock};
 use tauri::{Manager, Runtime};
 
@@ -23,6 +25,10 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::record_failed_attempt,
         commands::record_condition_note,
         commands::sync_state,
+        commands::enroll,
+        commands::sync_now,
+        commands::rejections,
+        commands::mark_rejections_seen,
     ])
 }
 
@@ -30,9 +36,66 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 pub fn manage_store<R: Runtime>(app: &tauri::App<R>, dir: &std::path::Path) -> Result<(), String> {
     let store = Store::open(dir, Arc::new(SystemClock))
         .map_err(|e| format!("could not open the store in {}: {e}", dir.display()))?;
-    app.manage(Engine(Mutex::new(store)));
+    app.manage(Engine::new(store));
     Ok(())
 }
+
+/// Starts the background sync: its own connection to the same store, woken after every save,
+/// on a timer, and retried with backoff and jitter after a failure. It never blocks the UI:
+/// no transaction stays open across a network call.
+pub fn start_sync<R: Runtime>(app: &tauri::App<R>, dir: &std::path::Path) -> Result<(), String> {
+    let (tx, rx) = mpsc::channel::<()>();
+    *app.state::<Engine>()
+        .wake
+        .lock()
+        .map_err(|_| "sync bell poisoned")? = Some(tx);
+    let mut store = Store::open(dir, Arc::new(SystemClock))
+        .map_err(|e| format!("could not open the store for sync: {e}"))?;
+    std::thread::Builder::new()
+        .name("doorstep-sync".into())
+        .spawn(move || {
+            let engine = SyncEngine::default();
+            let backoff = Backoff::default();
+            let mut random = SplitMix64::new(store.clock().new_id().as_u128() as u64);
+            let mut transport: Option<(String, HttpTransport)> = None;
+            let mut failures = 0u32;
+            loop {
+                let url = store.sync_state().ok().and_then(|s| s.planner_url);
+                let wait = match url {
+                    None => IDLE, // not enrolled yet: wait for the enrol command's bell
+                    Some(url) => {
+                        if transport.as_ref().is_none_or(|(u, _)| *u != url) {
+                            transport = HttpTransport::new(&url).ok().map(|t| (url.clone(), t));
+                        }
+                        match transport
+                            .as_ref()
+                            .map(|(_, t)| engine.sync_once(&mut store, t))
+                        {
+                            Some(Ok(_)) => {
+                                failures = 0;
+                                IDLE
+                            }
+                            _ => {
+                                failures += 1;
+                                backoff.delay(failures, &mut random)
+                            }
+                        }
+                    }
+                };
+                match rx.recv_timeout(wait) {
+                    Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {
+                        while rx.try_recv().is_ok() {} // many saves, one round
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        })
+        .map_err(|e| format!("could not start the sync thread: {e}"))?;
+    Ok(())
+}
+
+/// How long the sync sleeps when all is well and nothing wakes it.
+const IDLE: Duration = Duration::from_secs(30);
 
 /// Where the store lives: `DOORSTEP_DATA_DIR` when set (tests, `make run`), else the
 /// platform's app-data folder.
@@ -52,6 +115,7 @@ pub fn run() {
         .setup(|app| {
             let dir = data_dir(app)?;
             manage_store(app, &dir)?;
+            start_sync(app, &dir)?;
             Ok(())
         })
         .run(tauri::generate_context!())
