@@ -3,16 +3,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 CARGO ?= cargo
-DATA_DIR ?= $(CURDIR)/data/device
+DATA_DIR ?= $(CURDIR)/data
 APP := target/debug/doorstep
 FIELD := target/debug/doorstep-field
 
 .PHONY: run test deps ui app fmt-check clippy ui-check ui-test rust-test e2e bench clean-data
 
-## Install what is missing, build, load the demo route and start the app.
+## Install what is missing, build, seed the demo tenant into the planner (SQLite), start the
+## planner and the app enrolled as the demo courier.
 run: deps app
-	$(FIELD) --data-dir $(DATA_DIR) demo
-	DOORSTEP_DATA_DIR=$(DATA_DIR) WEBKIT_DISABLE_DMABUF_RENDERER=1 $(APP)
+	bash scripts/run.sh
 
 ## Install what is missing and run every check and test: Rust, UI, end to end.
 test: deps
@@ -26,7 +26,7 @@ ui:
 
 ## The app as users get it: serving the built UI (custom-protocol), plus the headless device.
 app: ui
-	$(CARGO) build -p doorstep -p doorstep-field --features doorstep/custom-protocol
+	$(CARGO) build -p doorstep -p doorstep-field -p doorstep-planner --features doorstep/custom-protocol
 
 fmt-check:
 	$(CARGO) fmt --all --check

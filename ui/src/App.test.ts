@@ -4,7 +4,14 @@ import { render, screen, fireEvent, waitFor, within } from "@testing-library/sve
 import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
-import { sampleRoute, sampleSaved, sampleStop, sampleSync } from "./test/fixtures";
+import {
+  sampleEnrolled,
+  sampleRejections,
+  sampleRoute,
+  sampleSaved,
+  sampleStop,
+  sampleSync,
+} from "./test/fixtures";
 import type { PhotoRef, RouteView, StopDetail, SyncState } from "./lib/types";
 
 interface Call {
@@ -30,6 +37,7 @@ function installBackend(): Backend {
     stops: {
       "s-1": sampleStop(),
       "s-2": sampleStop({ ...sampleRoute().stops[1], contact_name: null, contact_phone: null }),
+      "s-4": sampleStop({ ...sampleRoute().stops[3], contact_name: null }),
     },
     sync: sampleSync({ waiting_ops: 2 }),
     override: {},
@@ -61,6 +69,20 @@ function installBackend(): Backend {
         return sampleSaved({ id: "cn-1", stop_status: "pending" });
       case "advance_stop":
         return sampleSaved({ id: "adv-1", stop_status: (args as { status: "en_route" }).status });
+      case "enroll": {
+        const { plannerUrl } = args as { plannerUrl: string; code: string };
+        b.sync = { ...b.sync, planner_url: plannerUrl };
+        return sampleEnrolled({ planner_url: plannerUrl });
+      }
+      case "sync_now":
+        return b.sync;
+      case "rejections":
+        return sampleRejections();
+      case "mark_rejections_seen": {
+        const n = b.sync.unseen_rejections;
+        b.sync = { ...b.sync, unseen_rejections: 0 };
+        return n;
+      }
       default:
         throw { code: "invalid", message: `unknown command ${cmd}` };
     }
@@ -480,5 +502,225 @@ describe("condition note", () => {
     await fireEvent.click(screen.getByTestId("note-save"));
     expect((await screen.findByTestId("error-banner")).textContent).toContain("Choose what the note is about");
     expect(callsOf("record_condition_note")).toEqual([]);
+  });
+});
+
+describe("cancelled stops", () => {
+  it("the route list says 'Cancelled by dispatch' and never offers it as next", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    const row = await screen.findByTestId("stop-4");
+    expect(row.textContent).toContain("Cancelled by dispatch");
+    expect(row.textContent).not.toContain("To do");
+    expect(row.textContent).not.toContain("Next");
+    expect(row.classList.contains("cancelled")).toBe(true);
+    expect(screen.getByText("4 stops · 2 done · 1 cancelled")).toBeTruthy();
+  });
+
+  it("the stop screen hides Deliver and Failed attempt, keeps the condition note", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(4);
+    expect(screen.getByTestId("stop-status").textContent).toBe("Cancelled by dispatch");
+    expect(screen.getByTestId("cancelled-note").textContent).toContain("Do not deliver here");
+    expect(screen.queryByTestId("deliver-button")).toBeNull();
+    expect(screen.queryByTestId("fail-button")).toBeNull();
+    expect(screen.queryByText("I'm on my way")).toBeNull();
+    expect(screen.getByTestId("note-button")).toBeTruthy();
+  });
+});
+
+describe("connecting to the planner", () => {
+  async function fillEnrol(url: string, code: string) {
+    const user = userEvent.setup();
+    const u = (await screen.findByTestId("enrol-url")) as HTMLInputElement;
+    await user.clear(u);
+    if (url) await user.type(u, url);
+    const c = screen.getByTestId("enrol-code") as HTMLInputElement;
+    await user.clear(c);
+    if (code) await user.type(c, code);
+  }
+
+  it("enrols from the sync bar's Connect button and says who the phone is connected as", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await screen.findByTestId("stop-1");
+    await fireEvent.click(await screen.findByTestId("open-enrol"));
+    expect(screen.getByText("Connect to your planner")).toBeTruthy();
+    await fillEnrol("https://planner.test", " ABC-123 ");
+    await fireEvent.click(screen.getByTestId("enrol-submit"));
+
+    await waitFor(() =>
+      expect(screen.getByTestId("toast").textContent).toBe("Connected as Sam Jansen (Fresh Foods Amsterdam)"),
+    );
+    expect(callsOf("enroll")).toEqual([{ plannerUrl: "https://planner.test", code: "ABC-123" }]);
+    // back on the route list; the bar now offers Sync now instead of Connect
+    expect(await screen.findByTestId("stop-1")).toBeTruthy();
+    expect(screen.queryByTestId("enrol-url")).toBeNull();
+    await waitFor(() => expect(screen.getByTestId("sync-now")).toBeTruthy());
+    expect(screen.queryByTestId("open-enrol")).toBeNull();
+    expect(screen.queryByTestId("error-banner")).toBeNull();
+  });
+
+  it("adds https:// to a bare planner host", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await fireEvent.click(await screen.findByTestId("open-enrol"));
+    await fillEnrol("planner.test", "XYZ");
+    await fireEvent.click(screen.getByTestId("enrol-submit"));
+    await screen.findByTestId("toast");
+    expect(callsOf("enroll")).toEqual([{ plannerUrl: "https://planner.test", code: "XYZ" }]);
+  });
+
+  it("shows the planner's refusal in the banner and keeps what was typed", async () => {
+    backend.override.enroll = () => {
+      throw { code: "sync", message: "The planner refused the enrolment code: this code has expired" };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    await fireEvent.click(await screen.findByTestId("open-enrol"));
+    await fillEnrol("https://planner.test", "OLD-1");
+    await fireEvent.click(screen.getByTestId("enrol-submit"));
+    const banner = await screen.findByTestId("error-banner");
+    expect(banner.textContent).toContain("The planner refused the enrolment code: this code has expired.");
+    expect(screen.queryByTestId("toast")).toBeNull();
+    expect((screen.getByTestId("enrol-url") as HTMLInputElement).value).toBe("https://planner.test");
+    expect((screen.getByTestId("enrol-code") as HTMLInputElement).value).toBe("OLD-1");
+    expect((screen.getByTestId("enrol-submit") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("asks for the address and the code before calling enroll", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await fireEvent.click(await screen.findByTestId("open-enrol"));
+    await fireEvent.click(screen.getByTestId("enrol-submit"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("Type the planner address");
+    await fillEnrol("https://planner.test", "");
+    await fireEvent.click(screen.getByTestId("enrol-submit"));
+    await waitFor(() => expect(screen.getByTestId("error-banner").textContent).toContain("one-time code"));
+    expect(callsOf("enroll")).toEqual([]);
+  });
+
+  it("is reachable from the Planner entry, showing the current address", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test", last_sync_at: "2026-11-25T10:42:00Z" });
+    render(App, { props: { pollMs: 60_000 } });
+    await screen.findByTestId("stop-1");
+    await waitFor(() => expect(screen.getByTestId("sync-now")).toBeTruthy());
+    await fireEvent.click(screen.getByTestId("open-settings"));
+    expect((await screen.findByTestId("enrol-current")).textContent).toContain("https://planner.test");
+    expect((screen.getByTestId("enrol-url") as HTMLInputElement).value).toBe("https://planner.test");
+    await fireEvent.click(screen.getByTestId("back-button"));
+    expect(await screen.findByTestId("stop-1")).toBeTruthy();
+  });
+
+  it("does not offer Connect in the middle of a form", async () => {
+    render(App, { props: { pollMs: 60_000 } });
+    await screen.findByTestId("open-enrol");
+    await openStop(1);
+    expect(screen.getByTestId("open-enrol")).toBeTruthy();
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    expect(screen.queryByTestId("open-enrol")).toBeNull();
+    expect(screen.queryByTestId("open-settings")).toBeNull();
+  });
+});
+
+describe("sync bar actions", () => {
+  it("shows the last sync time and the last error in amber, not as a failed delivery", async () => {
+    backend.sync = sampleSync({
+      planner_url: "https://planner.test",
+      waiting_ops: 1,
+      last_sync_at: new Date(2026, 10, 25, 10, 42).toISOString(),
+      last_error: "Planner unreachable — will retry",
+    });
+    render(App, { props: { pollMs: 60_000 } });
+    const bar = await screen.findByTestId("sync-bar");
+    await waitFor(() => expect(screen.getByTestId("sync-problem").textContent).toContain("Planner unreachable"));
+    expect(bar.classList.contains("tone-problem")).toBe(true);
+    expect(screen.getByTestId("sync-detail").textContent).toMatch(/^Last synced (\d+ \w+ )?10:42$/);
+    expect(bar.textContent).not.toMatch(/fail|offline/i);
+  });
+
+  it("Sync now wakes the sync and looks again shortly after", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test", waiting_ops: 2 });
+    render(App, { props: { pollMs: 60_000, recheckMs: 30 } });
+    const button = (await screen.findByTestId("sync-now")) as HTMLButtonElement;
+    const before = callsOf("sync_state").length;
+    backend.override.sync_now = () => {
+      backend.sync = { ...backend.sync, waiting_ops: 0, last_sync_at: new Date().toISOString() };
+      return sampleSync({ planner_url: "https://planner.test", waiting_ops: 2 });
+    };
+    await fireEvent.click(button);
+    expect(callsOf("sync_now")).toHaveLength(1);
+    await waitFor(() => expect(button.textContent).toBe("Syncing…"));
+    expect(button.disabled).toBe(true);
+    await waitFor(() => expect(screen.getByTestId("sync-bar").textContent).toContain("All synced"));
+    expect(callsOf("sync_state").length).toBeGreaterThan(before);
+    await waitFor(() => expect(button.disabled).toBe(false));
+    expect(button.textContent).toBe("Sync now");
+  });
+
+  it("a Sync now the engine refuses shows its message in the banner", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test" });
+    backend.override.sync_now = () => {
+      throw { code: "storage", message: "the phone's storage failed: disk full" };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    await fireEvent.click(await screen.findByTestId("sync-now"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("The phone's storage failed: disk full.");
+    expect((screen.getByTestId("sync-now") as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("records not accepted by the planner", () => {
+  it("the badge opens the list, which marks them seen", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test", unseen_rejections: 1 });
+    render(App, { props: { pollMs: 60_000 } });
+    const badge = await screen.findByTestId("open-rejections");
+    expect(badge.textContent).toContain("1");
+    expect(badge.getAttribute("aria-label")).toBe("1 record not accepted by the planner — see why");
+    await fireEvent.click(badge);
+
+    const first = await screen.findByTestId("rejection-0");
+    expect(first.textContent).toContain("Kees Bakker");
+    expect(first.textContent).toContain("The stop was cancelled by dispatch before this delivery arrived.");
+    expect(first.textContent).toContain("New");
+    const second = screen.getByTestId("rejection-1");
+    expect(second.textContent).toContain("A stop");
+    expect(second.textContent).toContain("The stop is no longer on your route.");
+    expect(second.textContent).toContain("24 Nov");
+    expect(second.textContent).not.toContain("New");
+    expect(screen.getByText("Not accepted")).toBeTruthy();
+
+    await waitFor(() => expect(callsOf("mark_rejections_seen")).toHaveLength(1));
+    const order = backend.calls.map((c) => c.cmd).filter((c) => c === "rejections" || c === "mark_rejections_seen");
+    expect(order).toEqual(["rejections", "mark_rejections_seen"]);
+    // the sync bar looked again: the badge is gone
+    await waitFor(() => expect(screen.queryByTestId("open-rejections")).toBeNull());
+    for (const item of screen.getAllByTestId(/^rejection-/)) expect(item.textContent).not.toMatch(/fail/i);
+
+    await fireEvent.click(screen.getByTestId("back-button"));
+    expect(await screen.findByTestId("stop-1")).toBeTruthy();
+    expect(screen.queryByTestId("open-rejections")).toBeNull();
+  });
+
+  it("shows no badge when nothing is unseen", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test", unseen_rejections: 0 });
+    render(App, { props: { pollMs: 60_000 } });
+    await screen.findByTestId("sync-now");
+    expect(screen.queryByTestId("open-rejections")).toBeNull();
+  });
+
+  it("a list that cannot be loaded says so and marks nothing seen", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test", unseen_rejections: 2 });
+    backend.override.rejections = () => {
+      throw { code: "storage", message: "The phone's storage could not be read." };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    await fireEvent.click(await screen.findByTestId("open-rejections"));
+    expect((await screen.findByTestId("error-banner")).textContent).toContain("The phone's storage could not be read.");
+    expect(screen.getByText("Try again")).toBeTruthy();
+    expect(callsOf("mark_rejections_seen")).toEqual([]);
+  });
+
+  it("says so when the list is empty", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test", unseen_rejections: 1 });
+    backend.override.rejections = () => [];
+    render(App, { props: { pollMs: 60_000 } });
+    await fireEvent.click(await screen.findByTestId("open-rejections"));
+    expect((await screen.findByTestId("no-rejections")).textContent).not.toMatch(/fail/i);
   });
 });

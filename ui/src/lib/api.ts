@@ -4,9 +4,11 @@ import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { toCommandError } from "./errors";
 import type {
   ConditionNoteInput,
+  Enrolled,
   FailedAttemptInput,
   PhotoRef,
   PodInput,
+  RejectionView,
   RouteView,
   Saved,
   StopDetail,
@@ -40,3 +42,14 @@ export const recordConditionNote = (input: ConditionNoteInput) =>
   call<Saved>("record_condition_note", { input });
 
 export const syncState = () => call<SyncState>("sync_state");
+
+/** Connects this phone to a planner with the one-time code from dispatch. */
+export const enroll = (plannerUrl: string, code: string) => call<Enrolled>("enroll", { plannerUrl, code });
+
+/** Wakes the background sync; the round runs on its own (poll syncState). */
+export const syncNow = () => call<SyncState>("sync_now");
+
+/** Records the planner could not apply, newest first. */
+export const rejections = () => call<RejectionView[]>("rejections");
+
+export const markRejectionsSeen = () => call<number>("mark_rejections_seen");

@@ -4,6 +4,14 @@ export const FALLBACK_MESSAGE = "Something went wrong. Please try again.";
 export const NO_BACKEND_MESSAGE =
   "This screen only works inside the Doorstep app (the app engine is not running).";
 
+/** "planner unreachable" → "Planner unreachable." (the engine sometimes writes lower-case fragments). */
+export function asSentence(text: string): string {
+  const t = text.trim();
+  if (t === "") return t;
+  const first = t.charAt(0).toLocaleUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
 export function isCommandError(e: unknown): e is CommandError {
   return (
     typeof e === "object" &&
@@ -16,7 +24,7 @@ export function isCommandError(e: unknown): e is CommandError {
 /** Normalises whatever a command rejected with into the contract's {code, message}. */
 export function toCommandError(e: unknown): CommandError {
   if (isCommandError(e)) {
-    return { code: e.code, message: e.message.trim() || FALLBACK_MESSAGE };
+    return { code: e.code, message: asSentence(e.message) || FALLBACK_MESSAGE };
   }
   if (typeof e === "string" && e.trim() !== "") {
     // Tauri itself rejects with a bare string (e.g. an unknown command or bad arguments).

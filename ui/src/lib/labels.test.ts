@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
+  CANCELLED_LABEL,
   FAILURE_REASONS,
   NOTE_CATEGORIES,
   SHORTFALL_REASONS,
+  isActionable,
   isClosed,
   routeDateLabel,
+  routeSummary,
   savedToast,
   shortTime,
   statusLabel,
+  stopBadges,
 } from "./labels";
 import type { StopStatus } from "./types";
 
@@ -69,5 +73,37 @@ describe("labels", () => {
     expect(savedToast("pod", "partly_delivered", 1)).toBe("Partly delivered · waiting to sync");
     expect(savedToast("failed", "failed", 1)).toBe("Failed attempt recorded · waiting to sync");
     expect(savedToast("note", "pending", 0)).toBe("Condition note saved · synced");
+  });
+
+  it("shows a cancelled stop as cancelled, not as to do", () => {
+    expect(CANCELLED_LABEL).toBe("Cancelled by dispatch");
+    expect(stopBadges({ status: "pending", cancelled: false })).toEqual([{ text: "To do", cls: "status-pending" }]);
+    expect(stopBadges({ status: "pending", cancelled: true })).toEqual([
+      { text: "Cancelled by dispatch", cls: "badge-cancelled" },
+    ]);
+    expect(stopBadges({ status: "arrived", cancelled: true }).map((b) => b.text)).toEqual(["Cancelled by dispatch"]);
+    // delivered before dispatch cancelled: both are true, both are shown
+    expect(stopBadges({ status: "delivered", cancelled: true }).map((b) => b.text)).toEqual([
+      "Delivered",
+      "Cancelled by dispatch",
+    ]);
+  });
+
+  it("knows which stops can still be delivered or failed", () => {
+    expect(isActionable({ status: "pending", cancelled: false })).toBe(true);
+    expect(isActionable({ status: "arrived", cancelled: false })).toBe(true);
+    expect(isActionable({ status: "pending", cancelled: true })).toBe(false);
+    expect(isActionable({ status: "failed", cancelled: false })).toBe(false);
+  });
+
+  it("sums the route up", () => {
+    const stops = [
+      { status: "pending" as const, cancelled: false },
+      { status: "delivered" as const, cancelled: false },
+      { status: "pending" as const, cancelled: true },
+    ];
+    expect(routeSummary(stops)).toBe("3 stops · 1 done · 1 cancelled");
+    expect(routeSummary(stops.slice(0, 2))).toBe("2 stops · 1 done");
+    expect(routeSummary([stops[0]])).toBe("1 stop · 0 done");
   });
 });

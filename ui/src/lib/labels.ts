@@ -6,6 +6,7 @@ import type {
   NoteCategory,
   ShortfallReason,
   StopStatus,
+  StopSummary,
 } from "./types";
 
 export const STATUS_LABELS: Record<StopStatus, string> = {
@@ -24,6 +25,32 @@ export function statusLabel(status: StopStatus): string {
 /** A stop whose delivery is finished: no second POD or failed attempt is allowed. */
 export function isClosed(status: StopStatus): boolean {
   return status === "delivered" || status === "partly_delivered" || status === "failed";
+}
+
+export const CANCELLED_LABEL = "Cancelled by dispatch";
+
+/** The badges of a stop, in order: its status ("To do" is dropped once dispatch cancelled it). */
+export function stopBadges(stop: Pick<StopSummary, "status" | "cancelled">): { text: string; cls: string }[] {
+  const badges: { text: string; cls: string }[] = [];
+  if (!stop.cancelled || isClosed(stop.status)) {
+    badges.push({ text: statusLabel(stop.status), cls: `status-${stop.status}` });
+  }
+  if (stop.cancelled) badges.push({ text: CANCELLED_LABEL, cls: "badge-cancelled" });
+  return badges;
+}
+
+/** A stop the courier can still deliver or fail: not finished and not cancelled by dispatch. */
+export function isActionable(stop: Pick<StopSummary, "status" | "cancelled">): boolean {
+  return !stop.cancelled && !isClosed(stop.status);
+}
+
+/** "30 stops · 4 done" (+ " · 1 cancelled" when dispatch cancelled any). */
+export function routeSummary(stops: Pick<StopSummary, "status" | "cancelled">[]): string {
+  const done = stops.filter((s) => isClosed(s.status)).length;
+  const cancelled = stops.filter((s) => s.cancelled && !isClosed(s.status)).length;
+  let text = `${stops.length} ${stops.length === 1 ? "stop" : "stops"} · ${done} done`;
+  if (cancelled > 0) text += ` · ${cancelled} cancelled`;
+  return text;
 }
 
 export function kindLabel(kind: CustomerKind): string {

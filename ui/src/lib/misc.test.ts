@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FALLBACK_MESSAGE, NO_BACKEND_MESSAGE, errorMessage, toCommandError } from "./errors";
+import { FALLBACK_MESSAGE, NO_BACKEND_MESSAGE, asSentence, errorMessage, toCommandError } from "./errors";
 import { buildFailedInput, buildNoteInput, precheckFailed, precheckNote } from "./forms";
 import { stopHistory } from "./history";
 import { backOf } from "./nav";
@@ -12,6 +12,14 @@ describe("errors", () => {
       code: "illegal_status",
       message: "Already delivered.",
     });
+  });
+  it("makes the engine's lower-case fragments read as sentences", () => {
+    expect(errorMessage({ code: "invalid", message: "the enrolment code is empty: ask dispatch for one" })).toBe(
+      "The enrolment code is empty: ask dispatch for one.",
+    );
+    expect(asSentence("Planner unreachable — will retry")).toBe("Planner unreachable — will retry.");
+    expect(asSentence(" Done! ")).toBe("Done!");
+    expect(asSentence("")).toBe("");
   });
   it("turns Tauri's bare strings and odd values into plain messages", () => {
     expect(errorMessage("command record_pod not found")).toBe("command record_pod not found");
@@ -102,6 +110,8 @@ describe("navigation and pending work", () => {
     expect(backOf({ name: "deliver", stop })).toEqual({ name: "stop", stopId: stop.id });
     expect(backOf({ name: "stop", stopId: "x" })).toEqual({ name: "route" });
     expect(backOf({ name: "route" })).toBeNull();
+    expect(backOf({ name: "enrol" })).toEqual({ name: "route" });
+    expect(backOf({ name: "rejections" })).toEqual({ name: "route" });
   });
 
   it("waits for work started before and during idle()", async () => {

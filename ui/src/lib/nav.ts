@@ -6,7 +6,11 @@ export type Screen =
   | { name: "stop"; stopId: string }
   | { name: "deliver"; stop: StopDetail }
   | { name: "failed"; stop: StopDetail }
-  | { name: "note"; stop: StopDetail };
+  | { name: "note"; stop: StopDetail }
+  | { name: "enrol" }
+  | { name: "rejections" };
+
+export type ScreenName = Screen["name"];
 
 export type FormKind = "deliver" | "failed" | "note";
 
@@ -16,6 +20,8 @@ export function backOf(screen: Screen): Screen | null {
     case "route":
       return null;
     case "stop":
+    case "enrol":
+    case "rejections":
       return { name: "route" };
     default:
       return { name: "stop", stopId: screen.stop.id };
@@ -34,7 +40,13 @@ export function titleOf(screen: Screen): string {
       return "Failed attempt";
     case "note":
       return "Condition note";
+    case "enrol":
+      return "Planner";
+    case "rejections":
+      return "Not accepted";
   }
 }
 
 export const SYNC_POLL_MS = 5000;
+/** After "Sync now", look again this soon (the round runs in the background). */
+export const SYNC_RECHECK_MS = 1500;

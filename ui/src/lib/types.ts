@@ -159,6 +159,27 @@ export interface ConditionNoteInput {
   line_id: string | null;
 }
 
+/** What `enroll` answers: the device is now connected to this planner. */
+export interface Enrolled {
+  planner_url: string;
+  user_name: string;
+  role: string;
+  tenant_name: string;
+}
+
+/** A record the planner stored but could not apply (never a failed delivery). */
+export interface RejectionView {
+  epoch: number;
+  seq: number;
+  stop_id: string | null;
+  /** the stop's customer, while the stop is on the device */
+  customer_name: string | null;
+  /** plain words from the planner */
+  reason: string;
+  received_at: string; // RFC 3339
+  seen: boolean;
+}
+
 /** The error shape every command rejects with. */
 export interface CommandError {
   code: string;

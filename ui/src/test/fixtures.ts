@@ -1,5 +1,5 @@
 // Sample data in the exact shapes of docs/COMMANDS.md, for tests and the dev harness.
-import type { RouteView, Saved, StopDetail, SyncState } from "../lib/types";
+import type { Enrolled, RejectionView, RouteView, Saved, StopDetail, SyncState } from "../lib/types";
 
 export function sampleRoute(): RouteView {
   return {
@@ -43,6 +43,19 @@ export function sampleRoute(): RouteView {
         line_count: 1,
         waiting_to_sync: 0,
         cancelled: false,
+      },
+      {
+        id: "s-4",
+        position: 4,
+        customer_name: "Kees Bakker",
+        customer_kind: "b2c",
+        address: "Lindengracht 90, 1015 KK Amsterdam",
+        window_start: "14:00",
+        window_end: "16:00",
+        status: "pending",
+        line_count: 1,
+        waiting_to_sync: 0,
+        cancelled: true,
       },
     ],
   };
@@ -95,4 +108,38 @@ export function sampleSync(overrides: Partial<SyncState> = {}): SyncState {
 
 export function sampleSaved(overrides: Partial<Saved> = {}): Saved {
   return { id: "pod-1", stop_status: "delivered", waiting_to_sync: 3, ...overrides };
+}
+
+export function sampleEnrolled(overrides: Partial<Enrolled> = {}): Enrolled {
+  return {
+    planner_url: "https://planner.test",
+    user_name: "Sam Jansen",
+    role: "courier",
+    tenant_name: "Fresh Foods Amsterdam",
+    ...overrides,
+  };
+}
+
+/** Newest first, as `rejections` answers: one unseen with a customer, one seen without. */
+export function sampleRejections(): RejectionView[] {
+  return [
+    {
+      epoch: 1,
+      seq: 7,
+      stop_id: "s-4",
+      customer_name: "Kees Bakker",
+      reason: "The stop was cancelled by dispatch before this delivery arrived.",
+      received_at: "2026-11-25T13:42:00Z",
+      seen: false,
+    },
+    {
+      epoch: 1,
+      seq: 3,
+      stop_id: null,
+      customer_name: null,
+      reason: "the stop is no longer on your route",
+      received_at: "2026-11-24T09:05:00Z",
+      seen: true,
+    },
+  ];
 }
