@@ -1,6 +1,7 @@
 //! The planner with real devices: a server on a free port, the real device engine syncing
 //! with it over HTTP.
 
+mod faults;
 mod stories;
 
 use std::net::SocketAddr;
