@@ -8,10 +8,13 @@ use doorstep_field::sync::{Method, Request, Response, Transport, TransportError}
 
 use crate::{Phone, TestServer};
 
+/// Decides, for the n-th request, what goes wrong.
+type Schedule<'a> = Box<dyn Fn(&Request, usize) -> Fault + 'a>;
+
 /// Wraps the real HTTP transport; `fault` decides, per request, what goes wrong.
 struct Faulty<'a> {
     inner: &'a dyn Transport,
-    fault: Box<dyn Fn(&Request, usize) -> Fault + 'a>,
+    fault: Schedule<'a>,
     calls: Cell<usize>,
 }
 
