@@ -143,7 +143,8 @@ impl StopStatus {
         StopStatus::Failed,
     ];
 
-    fn rank(self) -> u8 {
+    /// How far along a stop is: pending 0 → en route 1 → arrived 2 → any final outcome 3.
+    pub fn step(self) -> u8 {
         match self {
             StopStatus::Pending => 0,
             StopStatus::EnRoute => 1,
@@ -154,14 +155,14 @@ impl StopStatus {
 
     /// Delivered, partly delivered and failed end an attempt.
     pub fn is_final(self) -> bool {
-        self.rank() == 3
+        self.step() == 3
     }
 
     /// The move from `self` to `to`, if it goes forward: pending → en route → arrived →
     /// delivered | partly delivered | failed. Steps may be skipped (a courier may deliver
     /// without tapping "arrived"); nothing moves back and nothing leaves a final status.
     pub fn advance(self, to: StopStatus) -> Result<StopStatus, DomainError> {
-        if self.is_final() || to.rank() <= self.rank() {
+        if self.is_final() || to.step() <= self.step() {
             return Err(DomainError::IllegalStatus { from: self, to });
         }
         Ok(to)
@@ -248,7 +249,7 @@ mod tests {
         for from in StopStatus::ALL {
             for to in StopStatus::ALL {
                 let ok = from.advance(to).is_ok();
-                let expected = !from.is_final() && to.rank() > from.rank();
+                let expected = !from.is_final() && to.step() > from.step();
                 assert_eq!(ok, expected, "{from} → {to}");
             }
         }

@@ -82,9 +82,11 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal> {
         .ok_or_else(|| PlannerError::Unauthorized("this token is unknown or was revoked".into()))
 }
 
-fn require_dispatch(who: &Principal) -> Result<()> {
+/// The caller, who must be dispatch (or an admin).
+async fn dispatcher(state: &AppState, headers: &HeaderMap) -> Result<Principal> {
+    let who = caller(state, headers).await?;
     match who.role {
-        Role::Dispatcher | Role::Admin => Ok(()),
+        Role::Dispatcher | Role::Admin => Ok(who),
         _ => Err(PlannerError::Forbidden("only dispatch can do this".into())),
     }
 }
@@ -213,8 +215,7 @@ async fn route_report(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let who = caller(&state, &headers).await?;
-    require_dispatch(&who)?;
+    let who = dispatcher(&state, &headers).await?;
     let id = parse_id(&id, "route")?;
     let storage = state.storage.clone();
     let report = blocking(move || storage.route_report(who.tenant_id, id)).await?;
@@ -233,8 +234,7 @@ async fn assign_route(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    let who = caller(&state, &headers).await?;
-    require_dispatch(&who)?;
+    let who = dispatcher(&state, &headers).await?;
     let id = parse_id(&id, "route")?;
     let req: Assign = parse_json(&body)?;
     let storage = state.storage.clone();
@@ -248,8 +248,7 @@ async fn edit_stop(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    let who = caller(&state, &headers).await?;
-    require_dispatch(&who)?;
+    let who = dispatcher(&state, &headers).await?;
     let id = parse_id(&id, "stop")?;
     let edit: StopEdit = parse_json(&body)?;
     let storage = state.storage.clone();
@@ -262,8 +261,7 @@ async fn revoke_device(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let who = caller(&state, &headers).await?;
-    require_dispatch(&who)?;
+    let who = dispatcher(&state, &headers).await?;
     let id = parse_id(&id, "device")?;
     let now = state.clock.now();
     let storage = state.storage.clone();

@@ -448,21 +448,11 @@ fn upsert_route(tx: &Transaction<'_>, state: &RouteState, full: bool) -> Result<
 /// the device's when it is. At the same step with different outcomes, the device's own
 /// pending ops stay on top; without any, the planner (which has applied them all) decides.
 pub(crate) fn merge_status(local: StopStatus, planner: StopStatus, pending: bool) -> StopStatus {
-    match rank(planner).cmp(&rank(local)) {
+    match planner.step().cmp(&local.step()) {
         std::cmp::Ordering::Greater => planner,
         std::cmp::Ordering::Less => local,
         std::cmp::Ordering::Equal if pending => local,
         std::cmp::Ordering::Equal => planner,
-    }
-}
-
-/// How far along a stop is: pending → en route → arrived → a final outcome.
-fn rank(s: StopStatus) -> u8 {
-    match s {
-        StopStatus::Pending => 0,
-        StopStatus::EnRoute => 1,
-        StopStatus::Arrived => 2,
-        StopStatus::Delivered | StopStatus::PartlyDelivered | StopStatus::Failed => 3,
     }
 }
 
