@@ -22,8 +22,14 @@ pub enum PlannerError {
     HashMismatch(String),
     #[error("{0}")]
     TooLarge(String),
+    /// The database is unreachable or too busy; the client should retry later (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A transaction lost a race (serialisation failure, deadlock); the store retries it.
+    #[error("a transaction must be retried: {0}")]
+    Retry(String),
     #[error("the planner's storage failed: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -40,6 +46,9 @@ impl PlannerError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             PlannerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            PlannerError::Unavailable(_) | PlannerError::Retry(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             PlannerError::Storage(_) | PlannerError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -56,7 +65,30 @@ impl PlannerError {
             PlannerError::Gap(_) => "gap",
             PlannerError::HashMismatch(_) => "hash_mismatch",
             PlannerError::TooLarge(_) => "too_large",
+            PlannerError::Unavailable(_) | PlannerError::Retry(_) => "unavailable",
             PlannerError::Storage(_) | PlannerError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for PlannerError {
+    fn from(e: rusqlite::Error) -> PlannerError {
+        use rusqlite::{ffi, ErrorCode};
+        let extended = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
+            _ => 0,
+        };
+        match (e.sqlite_error_code(), extended) {
+            (_, ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE) => {
+                PlannerError::Conflict("this record exists already".into())
+            }
+            (_, ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => {
+                PlannerError::Invalid("this refers to something the planner does not hold".into())
+            }
+            (Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked), _) => {
+                PlannerError::Unavailable("the planner's database is busy; try again".into())
+            }
+            _ => PlannerError::Storage(e.to_string()),
         }
     }
 }
@@ -64,7 +96,10 @@ impl PlannerError {
 impl IntoResponse for PlannerError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = %self, "request deferred");
+            "the planner is busy or its database is unreachable; try again shortly".to_owned()
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "the planner hit an internal error; try again".to_owned()
         } else {

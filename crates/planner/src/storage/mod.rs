@@ -1,5 +1,8 @@
 //! One storage trait, one implementation per database, chosen from the URL at start-up.
 
+mod logic;
+mod postgres;
+pub mod sql;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -8,7 +11,10 @@ use doorstep_domain::Route;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use sqlite::SqliteStorage;
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+use sql::Db;
 
 use crate::{PlannerError, Result};
 
@@ -144,6 +150,156 @@ pub trait Storage: Send + Sync {
     fn blob(&self, tenant: Uuid, sha256: &str) -> Result<Option<Vec<u8>>>;
 }
 
+/// A database that runs one closure as one transaction. The closure may run more than once
+/// (PostgreSQL retries a transaction that lost a race), so it must not have side effects
+/// outside the transaction.
+pub trait Backend: Send + Sync {
+    fn write<T>(&self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T>;
+    fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T>;
+}
+
+/// The planner's storage on a SQL backend: the rules in `logic.rs`, each in one transaction.
+pub struct SqlStorage<B>(pub B);
+
+pub type SqliteStorage = SqlStorage<Sqlite>;
+pub type PostgresStorage = SqlStorage<Postgres>;
+
+impl SqliteStorage {
+    pub fn open(path: &std::path::Path) -> Result<SqliteStorage> {
+        Ok(SqlStorage(Sqlite::open(path)?))
+    }
+}
+
+impl PostgresStorage {
+    /// Connections the pool opens at most, unless the URL's caller asks otherwise.
+    pub const DEFAULT_CONNECTIONS: usize = 16;
+
+    pub fn open(url: &str) -> Result<PostgresStorage> {
+        Ok(SqlStorage(Postgres::open(url, Self::DEFAULT_CONNECTIONS)?))
+    }
+}
+
+impl<B: Backend> Storage for SqlStorage<B> {
+    fn create_tenant(&self, id: Uuid, name: &str) -> Result<()> {
+        self.0.write(&mut |db| logic::create_tenant(db, id, name))
+    }
+
+    fn create_user(&self, tenant: Uuid, user: &User) -> Result<()> {
+        self.0.write(&mut |db| logic::create_user(db, tenant, user))
+    }
+
+    fn add_enrolment_code(
+        &self,
+        tenant: Uuid,
+        user: Uuid,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.0
+            .write(&mut |db| logic::add_enrolment_code(db, tenant, user, code_hash, expires_at))
+    }
+
+    fn add_user_token(
+        &self,
+        tenant: Uuid,
+        user: Uuid,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.0
+            .write(&mut |db| logic::add_user_token(db, tenant, user, token_hash, now))
+    }
+
+    fn enroll(
+        &self,
+        code_hash: &str,
+        device_id: Uuid,
+        device_name: Option<&str>,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Principal, String)> {
+        self.0
+            .write(&mut |db| logic::enroll(db, code_hash, device_id, device_name, token_hash, now))
+    }
+
+    fn principal(&self, token_hash: &str) -> Result<Option<Principal>> {
+        self.0.read(&mut |db| logic::principal(db, token_hash))
+    }
+
+    fn revoke_device(&self, tenant: Uuid, device_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        self.0
+            .write(&mut |db| logic::revoke_device(db, tenant, device_id, now))
+    }
+
+    fn save_route(&self, tenant: Uuid, route: &Route, courier: Option<Uuid>) -> Result<u64> {
+        self.0
+            .write(&mut |db| logic::save_route(db, tenant, route, courier))
+    }
+
+    fn assign_route(&self, tenant: Uuid, route: Uuid, courier: Uuid) -> Result<u64> {
+        self.0
+            .write(&mut |db| logic::assign_route(db, tenant, route, courier))
+    }
+
+    fn edit_stop(&self, tenant: Uuid, stop: Uuid, edit: &StopEdit) -> Result<u64> {
+        self.0
+            .write(&mut |db| logic::edit_stop(db, tenant, stop, edit))
+    }
+
+    fn route_report(&self, tenant: Uuid, route: Uuid) -> Result<RouteReport> {
+        self.0
+            .read(&mut |db| logic::route_report(db, tenant, route))
+    }
+
+    fn push(&self, who: &Principal, req: &PushRequest, now: DateTime<Utc>) -> Result<PushResponse> {
+        let device = logic::check_push(who, req)?;
+        self.0
+            .write(&mut |db| logic::push(db, who, device, req, now))
+    }
+
+    fn pull(&self, who: &Principal, req: &PullRequest) -> Result<PullResponse> {
+        self.0.read(&mut |db| logic::pull(db, who, req))
+    }
+
+    fn blob_offset(&self, tenant: Uuid, sha256: &str) -> Result<u64> {
+        self.0
+            .read(&mut |db| logic::blob_offset(db, tenant, sha256))
+    }
+
+    fn blob_append(
+        &self,
+        tenant: Uuid,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+    ) -> Result<u64> {
+        if total == 0 || total > logic::MAX_BLOB_BYTES {
+            return Err(PlannerError::TooLarge(format!(
+                "a photo must be between 1 byte and {} bytes",
+                logic::MAX_BLOB_BYTES
+            )));
+        }
+        if offset + bytes.len() as u64 > total {
+            return Err(PlannerError::Invalid(
+                "the chunk runs past Upload-Length".into(),
+            ));
+        }
+        // A wrong hash commits the removal of the partial bytes, then refuses.
+        self.0
+            .write(&mut |db| logic::blob_append(db, tenant, sha256, offset, total, bytes))?
+            .ok_or_else(|| {
+                PlannerError::HashMismatch(
+                    "the photo's bytes do not match its SHA-256 name; send it again".into(),
+                )
+            })
+    }
+
+    fn blob(&self, tenant: Uuid, sha256: &str) -> Result<Option<Vec<u8>>> {
+        self.0.read(&mut |db| logic::blob(db, tenant, sha256))
+    }
+}
+
 /// Opens the storage a URL names: `sqlite://PATH` (the default) or `postgres://…`.
 pub fn open(url: &str) -> Result<std::sync::Arc<dyn Storage>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
@@ -152,11 +308,9 @@ pub fn open(url: &str) -> Result<std::sync::Arc<dyn Storage>> {
         )?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(PlannerError::Invalid(
-            "the PostgreSQL store is not built yet in this version; use sqlite://PATH".into(),
-        ));
+        return Ok(std::sync::Arc::new(PostgresStorage::open(url)?));
     }
     Err(PlannerError::Invalid(format!(
-        "\"{url}\" is not a database URL (expected sqlite://PATH)"
+        "\"{url}\" is not a database URL (expected sqlite://PATH or postgres://USER@HOST:PORT/DB)"
     )))
 }

@@ -1,0 +1,857 @@
+//! The planner's business operations, written once against [`Db`] and run by both stores.
+//! Each public function is one whole operation; the caller runs it inside one transaction.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use doorstep_domain::sync::{
+    scope_checksum, OpBody, PullRequest, PullResponse, PushRequest, PushResponse, Rejection,
+    RouteState,
+};
+use doorstep_domain::{sha256_hex, OrderLine, Route, Stop, StopStatus};
+use uuid::Uuid;
+
+use super::sql::{p, Db, Row};
+use super::{EventReport, PhotoState, Principal, Role, RouteReport, StopEdit, User};
+use crate::{PlannerError, Result};
+
+pub const MAX_BLOB_BYTES: u64 = 25 * 1024 * 1024;
+
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| PlannerError::Internal(format!("stored value \"{s}\" is unknown")))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| PlannerError::Internal(e.to_string()))
+}
+
+pub fn create_tenant(db: &mut dyn Db, id: Uuid, name: &str) -> Result<()> {
+    db.exec(
+        "INSERT INTO tenants (id, name) VALUES ($1, $2)",
+        p![id, name],
+    )?;
+    Ok(())
+}
+
+pub fn create_user(db: &mut dyn Db, tenant: Uuid, user: &User) -> Result<()> {
+    db.exec(
+        "INSERT INTO users (id, tenant_id, name, role) VALUES ($1, $2, $3, $4)",
+        p![user.id, tenant, &user.name, user.role.as_str()],
+    )?;
+    Ok(())
+}
+
+pub fn add_enrolment_code(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    user: Uuid,
+    code_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    db.exec(
+        "INSERT INTO enrolment_codes (code_hash, tenant_id, user_id, expires_at) VALUES ($1, $2, $3, $4)",
+        p![code_hash, tenant, user, expires_at],
+    )?;
+    Ok(())
+}
+
+pub fn add_user_token(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    user: Uuid,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.exec(
+        "INSERT INTO user_tokens (token_hash, tenant_id, user_id, created_at) VALUES ($1, $2, $3, $4)",
+        p![token_hash, tenant, user, now],
+    )?;
+    Ok(())
+}
+
+pub fn enroll(
+    db: &mut dyn Db,
+    code_hash: &str,
+    device_id: Uuid,
+    device_name: Option<&str>,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(Principal, String)> {
+    let sql = format!(
+        "SELECT c.tenant_id, c.user_id, c.expires_at, c.used_at, u.name, u.role, t.name
+         FROM enrolment_codes c JOIN users u ON u.id = c.user_id JOIN tenants t ON t.id = c.tenant_id
+         WHERE c.code_hash = $1{}",
+        db.dialect().for_update("c")
+    );
+    let Some(row) = db.one(&sql, p![code_hash])? else {
+        return Err(PlannerError::Unauthorized(
+            "this enrolment code is not valid; ask dispatch for a new one".into(),
+        ));
+    };
+    if row.opt_instant(3)?.is_some() {
+        return Err(PlannerError::Unauthorized(
+            "this enrolment code was used already; ask dispatch for a new one".into(),
+        ));
+    }
+    if row.instant(2)? < now {
+        return Err(PlannerError::Unauthorized(
+            "this enrolment code has expired; ask dispatch for a new one".into(),
+        ));
+    }
+    let taken = db
+        .row(
+            "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)",
+            p![device_id],
+        )?
+        .flag(0)?;
+    if taken {
+        return Err(PlannerError::Conflict(
+            "a device with this id is enrolled already".into(),
+        ));
+    }
+    let (tenant, user) = (row.id(0)?, row.id(1)?);
+    db.exec(
+        "UPDATE enrolment_codes SET used_at = $2 WHERE code_hash = $1",
+        p![code_hash, now],
+    )?;
+    db.exec(
+        "INSERT INTO devices (id, tenant_id, user_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        p![device_id, tenant, user, device_name, token_hash, now],
+    )?;
+    Ok((
+        Principal {
+            tenant_id: tenant,
+            user_id: user,
+            user_name: row.text(4)?,
+            role: Role::parse(&row.text(5)?)?,
+            device_id: Some(device_id),
+        },
+        row.text(6)?,
+    ))
+}
+
+pub fn principal(db: &mut dyn Db, token_hash: &str) -> Result<Option<Principal>> {
+    let device = db.one(
+        "SELECT d.tenant_id, d.user_id, u.name, u.role, d.id, d.revoked_at
+         FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1",
+        p![token_hash],
+    )?;
+    let row = match device {
+        Some(row) => row,
+        None => match db.one(
+            "SELECT t.tenant_id, t.user_id, u.name, u.role, NULL, NULL
+             FROM user_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+            p![token_hash],
+        )? {
+            Some(row) => row,
+            None => return Ok(None),
+        },
+    };
+    if row.opt_instant(5)?.is_some() {
+        return Ok(None); // revoked
+    }
+    Ok(Some(Principal {
+        tenant_id: row.id(0)?,
+        user_id: row.id(1)?,
+        user_name: row.text(2)?,
+        role: Role::parse(&row.text(3)?)?,
+        device_id: row.opt_id(4)?,
+    }))
+}
+
+pub fn revoke_device(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    device_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let n = db.exec(
+        "UPDATE devices SET revoked_at = COALESCE(revoked_at, $3) WHERE tenant_id = $1 AND id = $2",
+        p![tenant, device_id, now],
+    )?;
+    if n == 0 {
+        return Err(PlannerError::NotFound(format!("no device {device_id}")));
+    }
+    Ok(())
+}
+
+/// Records that a route changed; returns its new version.
+fn bump(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<u64> {
+    db.exec(
+        "INSERT INTO changes (tenant_id, route_id) VALUES ($1, $2)",
+        p![tenant, route],
+    )?;
+    db.row(
+        "UPDATE routes SET version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING version",
+        p![tenant, route],
+    )?
+    .uint(0)
+}
+
+fn courier_name(db: &mut dyn Db, tenant: Uuid, courier: Uuid) -> Result<String> {
+    db.one(
+        "SELECT name FROM users WHERE tenant_id = $1 AND id = $2 AND role = 'courier'",
+        p![tenant, courier],
+    )?
+    .map(|r| r.text(0))
+    .transpose()?
+    .ok_or_else(|| PlannerError::Invalid(format!("{courier} is not a courier of this tenant")))
+}
+
+pub fn save_route(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    route: &Route,
+    courier: Option<Uuid>,
+) -> Result<u64> {
+    route
+        .validate()
+        .map_err(|e| PlannerError::Invalid(e.to_string()))?;
+    if let Some(c) = courier {
+        courier_name(db, tenant, c)?;
+    }
+    let exists = db
+        .row(
+            "SELECT EXISTS (SELECT 1 FROM routes WHERE id = $1)",
+            p![route.id],
+        )?
+        .flag(0)?;
+    if exists {
+        return Err(PlannerError::Conflict(format!(
+            "route {} exists already",
+            route.id
+        )));
+    }
+    db.exec(
+        "INSERT INTO routes (id, tenant_id, date, courier_id, courier_name) VALUES ($1, $2, $3, $4, $5)",
+        p![route.id, tenant, route.date, courier, &route.courier_name],
+    )?;
+    for s in &route.stops {
+        db.exec(
+            "INSERT INTO stops (id, tenant_id, route_id, position, customer_name, customer_kind, address, lat, lon,
+                contact_name, contact_phone, window_start, window_end, instructions, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            p![
+                s.id, tenant, route.id, s.position, &s.customer_name, s.customer_kind.as_str(),
+                &s.address, s.lat, s.lon, &s.contact_name, &s.contact_phone, s.window_start,
+                s.window_end, &s.instructions, s.status.as_str()
+            ],
+        )?;
+        for (i, l) in s.lines.iter().enumerate() {
+            db.exec(
+                "INSERT INTO order_lines (id, tenant_id, stop_id, position, sku, description, ordered_qty, unit, barcode)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                p![l.id, tenant, s.id, i, &l.sku, &l.description, l.ordered_qty, &l.unit, &l.barcode],
+            )?;
+        }
+    }
+    bump(db, tenant, route.id)
+}
+
+pub fn assign_route(db: &mut dyn Db, tenant: Uuid, route: Uuid, courier: Uuid) -> Result<u64> {
+    let name = courier_name(db, tenant, courier)?;
+    let n = db.exec(
+        "UPDATE routes SET courier_id = $3, courier_name = $4 WHERE tenant_id = $1 AND id = $2",
+        p![tenant, route, courier, name],
+    )?;
+    if n == 0 {
+        return Err(PlannerError::NotFound(format!("no route {route}")));
+    }
+    bump(db, tenant, route)
+}
+
+pub fn edit_stop(db: &mut dyn Db, tenant: Uuid, stop: Uuid, edit: &StopEdit) -> Result<u64> {
+    let sql = format!(
+        "SELECT s.route_id, s.window_start, s.window_end FROM stops s WHERE s.tenant_id = $1 AND s.id = $2{}",
+        db.dialect().for_update("s")
+    );
+    let row = db
+        .one(&sql, p![tenant, stop])?
+        .ok_or_else(|| PlannerError::NotFound(format!("no stop {stop}")))?;
+    let start = edit.window_start.map_or_else(|| row.clock(1), Ok)?;
+    let end = edit.window_end.map_or_else(|| row.clock(2), Ok)?;
+    if end <= start {
+        return Err(PlannerError::Invalid(
+            "the time window must end after it starts".into(),
+        ));
+    }
+    if let Some(address) = &edit.address {
+        if address.trim().is_empty() {
+            return Err(PlannerError::Invalid("the address cannot be empty".into()));
+        }
+        db.exec(
+            "UPDATE stops SET address = $3 WHERE tenant_id = $1 AND id = $2",
+            p![tenant, stop, address.trim()],
+        )?;
+    }
+    db.exec(
+        "UPDATE stops SET window_start = $3, window_end = $4 WHERE tenant_id = $1 AND id = $2",
+        p![tenant, stop, start, end],
+    )?;
+    if let Some(c) = edit.cancelled {
+        db.exec(
+            "UPDATE stops SET cancelled = $3 WHERE tenant_id = $1 AND id = $2",
+            p![tenant, stop, c],
+        )?;
+    }
+    bump(db, tenant, row.id(0)?)
+}
+
+/// A route with its courier, version and cancelled stops.
+fn load_route(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<(Route, Option<Uuid>, u64, Vec<Uuid>)> {
+    let head = db
+        .one(
+            "SELECT date, courier_name, courier_id, version FROM routes WHERE tenant_id = $1 AND id = $2",
+            p![tenant, id],
+        )?
+        .ok_or_else(|| PlannerError::NotFound(format!("no route {id}")))?;
+    let rows = db.query(
+        "SELECT id, position, customer_name, customer_kind, address, lat, lon, contact_name, contact_phone,
+                window_start, window_end, instructions, status, cancelled
+         FROM stops WHERE tenant_id = $1 AND route_id = $2 ORDER BY position",
+        p![tenant, id],
+    )?;
+    let line_rows = db.query(
+        "SELECT l.stop_id, l.id, l.sku, l.description, l.ordered_qty, l.unit, l.barcode
+         FROM order_lines l JOIN stops s ON s.id = l.stop_id
+         WHERE l.tenant_id = $1 AND s.route_id = $2 ORDER BY l.stop_id, l.position",
+        p![tenant, id],
+    )?;
+    let mut lines: std::collections::HashMap<Uuid, Vec<OrderLine>> = Default::default();
+    for r in &line_rows {
+        lines.entry(r.id(0)?).or_default().push(OrderLine {
+            id: r.id(1)?,
+            sku: r.text(2)?,
+            description: r.text(3)?,
+            ordered_qty: u32::try_from(r.int(4)?)
+                .map_err(|_| PlannerError::Internal("stored quantity out of range".into()))?,
+            unit: r.text(5)?,
+            barcode: r.opt_text(6)?,
+        });
+    }
+    let mut stops = Vec::with_capacity(rows.len());
+    let mut cancelled = vec![];
+    for r in &rows {
+        let stop_id = r.id(0)?;
+        if r.flag(13)? {
+            cancelled.push(stop_id);
+        }
+        stops.push(Stop {
+            id: stop_id,
+            position: u32::try_from(r.int(1)?)
+                .map_err(|_| PlannerError::Internal("stored position out of range".into()))?,
+            customer_name: r.text(2)?,
+            customer_kind: r
+                .text(3)?
+                .parse()
+                .map_err(|e| PlannerError::Internal(format!("{e}")))?,
+            address: r.text(4)?,
+            lat: r.real(5)?,
+            lon: r.real(6)?,
+            contact_name: r.opt_text(7)?,
+            contact_phone: r.opt_text(8)?,
+            window_start: r.clock(9)?,
+            window_end: r.clock(10)?,
+            instructions: r.opt_text(11)?,
+            status: parse(&r.text(12)?)?,
+            lines: lines.remove(&stop_id).unwrap_or_default(),
+        });
+    }
+    let route = Route {
+        id,
+        date: head.date(0)?,
+        courier_name: head.text(1)?,
+        stops,
+    };
+    Ok((route, head.opt_id(2)?, head.uint(3)?, cancelled))
+}
+
+pub fn route_report(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<RouteReport> {
+    let (route, courier_id, version, cancelled) = load_route(db, tenant, route)?;
+    let rows = db.query(
+        "SELECT e.id, e.stop_id, e.kind, e.body FROM events e JOIN stops s ON s.id = e.stop_id
+         WHERE e.tenant_id = $1 AND s.route_id = $2 ORDER BY e.captured_at, e.id",
+        p![tenant, route.id],
+    )?;
+    let photo_rows = db.query(
+        "SELECT p.event_id, p.sha256,
+                EXISTS (SELECT 1 FROM blobs b WHERE b.tenant_id = p.tenant_id AND b.sha256 = p.sha256 AND b.complete)
+         FROM event_photos p JOIN events e ON e.id = p.event_id JOIN stops s ON s.id = e.stop_id
+         WHERE p.tenant_id = $1 AND s.route_id = $2 ORDER BY p.event_id, p.sha256",
+        p![tenant, route.id],
+    )?;
+    let mut photos: std::collections::HashMap<Uuid, Vec<PhotoState>> = Default::default();
+    for r in &photo_rows {
+        photos.entry(r.id(0)?).or_default().push(PhotoState {
+            sha256: r.text(1)?,
+            received: r.flag(2)?,
+        });
+    }
+    let mut events = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id = r.id(0)?;
+        let photo_states = photos.remove(&id).unwrap_or_default();
+        events.push(EventReport {
+            id,
+            stop_id: r.id(1)?,
+            kind: r.text(2)?,
+            body: serde_json::from_str(&r.text(3)?)
+                .map_err(|e| PlannerError::Internal(e.to_string()))?,
+            complete: photo_states.iter().all(|p| p.received),
+            photos: photo_states,
+        });
+    }
+    Ok(RouteReport {
+        route,
+        courier_id,
+        version,
+        cancelled,
+        events,
+    })
+}
+
+/// The stop an op names, with what the rules need to know about it.
+struct StopRow {
+    route_id: Uuid,
+    status: StopStatus,
+    cancelled: bool,
+    courier_id: Option<Uuid>,
+}
+
+fn stop_row(db: &mut dyn Db, tenant: Uuid, stop: Uuid) -> Result<Option<StopRow>> {
+    let sql = format!(
+        "SELECT s.route_id, s.status, s.cancelled, r.courier_id FROM stops s JOIN routes r ON r.id = s.route_id
+         WHERE s.tenant_id = $1 AND s.id = $2{}",
+        db.dialect().for_update("s")
+    );
+    db.one(&sql, p![tenant, stop])?
+        .map(|r: Row| {
+            Ok(StopRow {
+                route_id: r.id(0)?,
+                status: parse(&r.text(1)?)?,
+                cancelled: r.flag(2)?,
+                courier_id: r.opt_id(3)?,
+            })
+        })
+        .transpose()
+}
+
+fn set_status(db: &mut dyn Db, tenant: Uuid, stop: Uuid, status: StopStatus) -> Result<()> {
+    db.exec(
+        "UPDATE stops SET status = $3 WHERE tenant_id = $1 AND id = $2",
+        p![tenant, stop, status.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Applies one op. `Ok(Some(reason))` is a rejection: the op is stored and acked, not applied.
+/// Routes whose stops changed are added to `changed` (bumped once, at the end of the push).
+fn apply(
+    db: &mut dyn Db,
+    who: &Principal,
+    device: Uuid,
+    body: &OpBody,
+    changed: &mut BTreeSet<Uuid>,
+) -> Result<Option<String>> {
+    let tenant = who.tenant_id;
+    let stop_id = body.stop_id();
+    let Some(stop) = stop_row(db, tenant, stop_id)? else {
+        return Ok(Some("this stop is not known to the planner".into()));
+    };
+    if who.role == Role::Courier && stop.courier_id != Some(who.user_id) {
+        return Ok(Some(
+            "this stop is on a route that is not assigned to you".into(),
+        ));
+    }
+    let (event_id, kind, captured_at, photos, new_status): (
+        Uuid,
+        &str,
+        DateTime<Utc>,
+        Vec<String>,
+        Option<StopStatus>,
+    ) = match body {
+        OpBody::PodRecorded { pod } => {
+            let to = pod.outcome.status();
+            let status = match pod.corrects {
+                Some(original) => {
+                    let known = db
+                        .row(
+                            "SELECT EXISTS (SELECT 1 FROM events WHERE tenant_id = $1 AND id = $2 AND stop_id = $3)",
+                            p![tenant, original, stop_id],
+                        )?
+                        .flag(0)?;
+                    if !known {
+                        return Ok(Some(
+                            "the proof of delivery this one corrects is not known".into(),
+                        ));
+                    }
+                    Some(to)
+                }
+                None => {
+                    if stop.cancelled {
+                        return Ok(Some("dispatch cancelled this stop before the delivery arrived; call dispatch".into()));
+                    }
+                    match stop.status.advance(to) {
+                        Ok(s) => Some(s),
+                        Err(e) => return Ok(Some(e.to_string())),
+                    }
+                }
+            };
+            (pod.id, "pod", pod.captured_at, pod.photos.clone(), status)
+        }
+        OpBody::FailedAttemptRecorded { attempt } => {
+            if stop.cancelled {
+                return Ok(Some(
+                    "dispatch cancelled this stop; no attempt was needed".into(),
+                ));
+            }
+            let status = match stop.status.advance(StopStatus::Failed) {
+                Ok(s) => s,
+                Err(e) => return Ok(Some(e.to_string())),
+            };
+            (
+                attempt.id,
+                "failed_attempt",
+                attempt.captured_at,
+                attempt.photo.iter().cloned().collect(),
+                Some(status),
+            )
+        }
+        OpBody::ConditionNoteRecorded { note } => (
+            note.id,
+            "condition_note",
+            note.captured_at,
+            note.photos.clone(),
+            None,
+        ),
+        OpBody::StopAdvanced { status, .. } => {
+            return match stop.status.advance(*status) {
+                Ok(s) => {
+                    set_status(db, tenant, stop_id, s)?;
+                    changed.insert(stop.route_id);
+                    Ok(None)
+                }
+                Err(e) => Ok(Some(e.to_string())),
+            };
+        }
+    };
+    let inserted = db.exec(
+        "INSERT INTO events (id, tenant_id, stop_id, kind, body, captured_at, device_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        p![
+            event_id,
+            tenant,
+            stop_id,
+            kind,
+            json(body)?,
+            captured_at,
+            device
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(None); // the same event arrived before (e.g. from a restored copy): set union
+    }
+    for sha in &photos {
+        db.exec(
+            "INSERT INTO event_photos (tenant_id, event_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            p![tenant, event_id, sha],
+        )?;
+    }
+    if let Some(s) = new_status {
+        set_status(db, tenant, stop_id, s)?;
+        changed.insert(stop.route_id);
+    }
+    Ok(None)
+}
+
+fn acked(db: &mut dyn Db, device: Uuid, epoch: u32) -> Result<u64> {
+    db.row(
+        "SELECT COALESCE(MAX(seq), 0) FROM ops WHERE device_id = $1 AND epoch = $2",
+        p![device, epoch],
+    )?
+    .uint(0)
+}
+
+fn rejections(db: &mut dyn Db, device: Uuid, epoch: u32, after: u64) -> Result<Vec<Rejection>> {
+    db.query(
+        "SELECT seq, stop_id, reason FROM rejections WHERE device_id = $1 AND epoch = $2 AND seq > $3 ORDER BY seq",
+        p![device, epoch, after],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Rejection {
+            epoch,
+            seq: r.uint(0)?,
+            stop_id: r.opt_id(1)?,
+            reason: r.text(2)?,
+        })
+    })
+    .collect()
+}
+
+pub fn device_of(who: &Principal, device_id: Uuid) -> Result<Uuid> {
+    match who.device_id {
+        Some(d) if d == device_id => Ok(d),
+        Some(_) => Err(PlannerError::Forbidden(
+            "this token belongs to another device".into(),
+        )),
+        None => Err(PlannerError::Forbidden(
+            "sync needs a device token; enrol the device first".into(),
+        )),
+    }
+}
+
+/// Checks a push before any storage: right device, hashes, contiguous seq.
+pub fn check_push(who: &Principal, req: &PushRequest) -> Result<Uuid> {
+    let device = device_of(who, req.device_id)?;
+    if req.epoch == 0 {
+        return Err(PlannerError::Invalid("epoch starts at 1".into()));
+    }
+    for op in &req.ops {
+        if op.device_id != device || op.epoch != req.epoch {
+            return Err(PlannerError::Invalid(format!(
+                "op {} names another device or epoch than the request",
+                op.seq
+            )));
+        }
+        let json =
+            serde_json::to_vec(&op.body).map_err(|e| PlannerError::Internal(e.to_string()))?;
+        if sha256_hex(&json) != op.sha256 {
+            return Err(PlannerError::Invalid(format!(
+                "op {}: its hash does not match its content",
+                op.seq
+            )));
+        }
+    }
+    if req.ops.windows(2).any(|w| w[1].seq != w[0].seq + 1) {
+        return Err(PlannerError::Gap(
+            "ops in a push must have contiguous seq numbers".into(),
+        ));
+    }
+    Ok(device)
+}
+
+pub fn push(
+    db: &mut dyn Db,
+    who: &Principal,
+    device: Uuid,
+    req: &PushRequest,
+    now: DateTime<Utc>,
+) -> Result<PushResponse> {
+    // Two pushes from one device (a retry racing its original) take turns.
+    let lock = format!(
+        "SELECT d.id FROM devices d WHERE d.id = $1{}",
+        db.dialect().for_update("d")
+    );
+    db.query(&lock, p![device])?;
+    let stored = acked(db, device, req.epoch)?;
+    if let Some(first) = req.ops.first() {
+        if first.seq == 0 || first.seq > stored + 1 {
+            return Err(PlannerError::Gap(format!(
+                "the planner holds ops up to {stored} for this device; the push starts at {}",
+                first.seq
+            )));
+        }
+    }
+    let mut changed = BTreeSet::new();
+    for op in &req.ops {
+        if op.seq <= stored {
+            let hash = db
+                .row(
+                    "SELECT sha256 FROM ops WHERE device_id = $1 AND epoch = $2 AND seq = $3",
+                    p![device, req.epoch, op.seq],
+                )?
+                .text(0)?;
+            if hash != op.sha256 {
+                tracing::warn!(device = %device, epoch = req.epoch, seq = op.seq, "op replayed with different content");
+                return Err(PlannerError::Conflict(format!(
+                    "op {} was received before with different content; call dispatch",
+                    op.seq
+                )));
+            }
+            continue;
+        }
+        db.exec(
+            "INSERT INTO ops (tenant_id, device_id, epoch, seq, sha256, kind, body, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            p![
+                who.tenant_id,
+                device,
+                req.epoch,
+                op.seq,
+                &op.sha256,
+                op.body.kind(),
+                json(&op.body)?,
+                now
+            ],
+        )?;
+        if let Some(reason) = apply(db, who, device, &op.body, &mut changed)? {
+            db.exec(
+                "INSERT INTO rejections (tenant_id, device_id, epoch, seq, stop_id, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+                p![who.tenant_id, device, req.epoch, op.seq, op.body.stop_id(), reason],
+            )?;
+        }
+    }
+    for route in changed {
+        bump(db, who.tenant_id, route)?;
+    }
+    let acked_seq = acked(db, device, req.epoch)?;
+    // Rejections of earlier pushes whose answer was lost come back too.
+    let first = req
+        .ops
+        .first()
+        .map_or(acked_seq, |o| o.seq.saturating_sub(1));
+    let mut all = rejections(db, device, req.epoch, first)?;
+    all.retain(|r| r.seq <= acked_seq);
+    Ok(PushResponse {
+        acked_seq,
+        rejections: all,
+    })
+}
+
+pub fn pull(db: &mut dyn Db, who: &Principal, req: &PullRequest) -> Result<PullResponse> {
+    let device = device_of(who, req.device_id)?;
+    let (column, head_sql) = db.dialect().change_cursor();
+    let head = db.row(head_sql, &[])?.uint(0)?;
+    if req.cursor > head {
+        return Err(PlannerError::Invalid(
+            "this cursor is ahead of the planner; pull from 0".into(),
+        ));
+    }
+    let mut scope: Vec<(Uuid, u64)> = db
+        .query(
+            "SELECT id, version FROM routes WHERE tenant_id = $1 AND courier_id = $2",
+            p![who.tenant_id, who.user_id],
+        )?
+        .iter()
+        .map(|r| Ok((r.id(0)?, r.uint(1)?)))
+        .collect::<Result<_>>()?;
+    let in_scope: std::collections::HashSet<Uuid> = scope.iter().map(|(id, _)| *id).collect();
+    let changed: Vec<Uuid> = db
+        .query(
+            &format!(
+                "SELECT DISTINCT route_id FROM changes WHERE tenant_id = $1 AND {column} > $2 AND {column} <= $3"
+            ),
+            p![who.tenant_id, req.cursor, head],
+        )?
+        .iter()
+        .map(|r| r.id(0))
+        .collect::<Result<_>>()?;
+    let mut routes = vec![];
+    let mut removed = vec![];
+    for id in changed {
+        if in_scope.contains(&id) {
+            let (route, _, version, cancelled) = load_route(db, who.tenant_id, id)?;
+            routes.push(RouteState {
+                route,
+                version,
+                cancelled,
+            });
+        } else if req.cursor > 0 {
+            removed.push(id);
+        }
+    }
+    routes.sort_by_key(|r| r.route.id);
+    removed.sort();
+    Ok(PullResponse {
+        cursor: head,
+        routes,
+        removed,
+        scope_checksum: scope_checksum(&mut scope),
+        acked_seq: acked(db, device, req.epoch)?,
+        rejections: rejections(db, device, req.epoch, 0)?,
+    })
+}
+
+fn blob_len(db: &mut dyn Db, tenant: Uuid, sha256: &str) -> Result<Option<u64>> {
+    db.one(
+        "SELECT length(data) FROM blobs WHERE tenant_id = $1 AND sha256 = $2",
+        p![tenant, sha256],
+    )?
+    .map(|r| r.uint(0))
+    .transpose()
+}
+
+pub fn blob_offset(db: &mut dyn Db, tenant: Uuid, sha256: &str) -> Result<u64> {
+    if let Some(len) = blob_len(db, tenant, sha256)? {
+        return Ok(len);
+    }
+    db.row(
+        "SELECT COALESCE(SUM(length(data)), 0) FROM blob_chunks WHERE tenant_id = $1 AND sha256 = $2",
+        p![tenant, sha256],
+    )?
+    .uint(0)
+}
+
+/// Appends a chunk. `Ok(None)`: the blob completed with the wrong hash and was dropped.
+pub fn blob_append(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    sha256: &str,
+    offset: u64,
+    total: u64,
+    bytes: &[u8],
+) -> Result<Option<u64>> {
+    db.lock(&format!("blob:{tenant}:{sha256}"))?;
+    if let Some(len) = blob_len(db, tenant, sha256)? {
+        return Ok(Some(len));
+    }
+    let row = db.row(
+        "SELECT COALESCE(SUM(length(data)), 0), MAX(total) FROM blob_chunks WHERE tenant_id = $1 AND sha256 = $2",
+        p![tenant, sha256],
+    )?;
+    let held = row.uint(0)?;
+    if row.0[1] != super::sql::Val::Null && row.uint(1)? != total {
+        return Err(PlannerError::Conflict(format!(
+            "Upload-Length {total} differs from the one given before"
+        )));
+    }
+    if offset != held {
+        return Err(PlannerError::Conflict(format!(
+            "the planner holds {held} bytes of this photo; send from there"
+        )));
+    }
+    if !bytes.is_empty() {
+        db.exec(
+            "INSERT INTO blob_chunks (tenant_id, sha256, \"offset\", total, data) VALUES ($1, $2, $3, $4, $5)",
+            p![tenant, sha256, offset, total, bytes],
+        )?;
+    }
+    let held = held + bytes.len() as u64;
+    if held < total {
+        return Ok(Some(held));
+    }
+    let mut data = Vec::with_capacity(total as usize);
+    for r in db.query(
+        "SELECT data FROM blob_chunks WHERE tenant_id = $1 AND sha256 = $2 ORDER BY \"offset\"",
+        p![tenant, sha256],
+    )? {
+        data.extend_from_slice(&r.bytes(0)?);
+    }
+    db.exec(
+        "DELETE FROM blob_chunks WHERE tenant_id = $1 AND sha256 = $2",
+        p![tenant, sha256],
+    )?;
+    if sha256_hex(&data) != sha256 {
+        return Ok(None); // the partial bytes are dropped; the caller hears why
+    }
+    db.exec(
+        "INSERT INTO blobs (tenant_id, sha256, data) VALUES ($1, $2, $3)",
+        p![tenant, sha256, data],
+    )?;
+    Ok(Some(held))
+}
+
+pub fn blob(db: &mut dyn Db, tenant: Uuid, sha256: &str) -> Result<Option<Vec<u8>>> {
+    db.one(
+        "SELECT data FROM blobs WHERE tenant_id = $1 AND sha256 = $2 AND complete",
+        p![tenant, sha256],
+    )?
+    .map(|r| r.bytes(0))
+    .transpose()
+}
