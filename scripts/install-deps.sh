@@ -45,4 +45,26 @@ if [ -f tests/e2e/package.json ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund)
   fi
 fi
+# PostgreSQL (DESIGN.md §6): the planner's production store; the storage conformance suite and
+# the stories run on it. CI machines have a cluster at 127.0.0.1:5432 with trust auth.
+pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_ready; then
+  echo "==> apt-get install postgresql"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql
+fi
+if ! pg_ready; then
+  echo "==> starting PostgreSQL"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  conf=/etc/postgresql/$version/main
+  # Local test cluster: trust on loopback, as on the CI machines.
+  if ! $SUDO grep -q '^host all all 127.0.0.1/32 trust' "$conf/pg_hba.conf"; then
+    $SUDO sed -i '1i host all all 127.0.0.1/32 trust' "$conf/pg_hba.conf"
+  fi
+  $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+  pg_ready || { echo "PostgreSQL did not start on 127.0.0.1:5432; see /var/log/postgresql/" >&2; exit 1; }
+fi
 echo "==> dependencies ready"

@@ -144,13 +144,14 @@ CREATE TABLE blob_chunks (
     PRIMARY KEY (tenant_id, sha256, "offset")
 );
 
--- The change log pull cursors walk. A sequence is not commit-ordered on PostgreSQL, so each
--- change carries the id of the transaction that wrote it; pull serves only changes below the
--- oldest transaction still in flight (pg_snapshot_xmin) and its cursor is that transaction id.
+-- The change log pull cursors walk. A sequence alone is not commit-ordered on PostgreSQL (a
+-- transaction that took 41 can commit after 42 was served); writers take the tenant's
+-- change-log lock (an advisory lock held to commit) before they append, so within a tenant seq
+-- order is commit order. left_user_id names the user a reassigned route left.
 CREATE TABLE changes (
-    seq        bigserial PRIMARY KEY,
-    tenant_id  uuid   NOT NULL,
-    route_id   uuid   NOT NULL,
-    xid        bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint)
+    seq           bigserial PRIMARY KEY,
+    tenant_id     uuid NOT NULL,
+    route_id      uuid NOT NULL,
+    left_user_id  uuid
 );
-CREATE INDEX changes_by_tenant ON changes (tenant_id, xid);
+CREATE INDEX changes_by_tenant ON changes (tenant_id, seq);

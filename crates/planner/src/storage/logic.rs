@@ -176,11 +176,20 @@ pub fn revoke_device(
     Ok(())
 }
 
-/// Records that a route changed; returns its new version.
-fn bump(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<u64> {
+/// Takes the tenant's change-log lock, held to commit: changes are numbered in commit order,
+/// so a pull cursor never steps over a change that commits late (DESIGN.md §3). Writers take
+/// it as late as they can; it is the only lock taken after it is the routes row.
+fn lock_changes(db: &mut dyn Db, tenant: Uuid) -> Result<()> {
+    db.lock(&format!("changes:{tenant}"))
+}
+
+/// Records that a route changed; returns its new version. `left` is the user whose scope the
+/// route just left (a reassignment), who will hear of it as a removal.
+fn bump(db: &mut dyn Db, tenant: Uuid, route: Uuid, left: Option<Uuid>) -> Result<u64> {
+    lock_changes(db, tenant)?;
     db.exec(
-        "INSERT INTO changes (tenant_id, route_id) VALUES ($1, $2)",
-        p![tenant, route],
+        "INSERT INTO changes (tenant_id, route_id, left_user_id) VALUES ($1, $2, $3)",
+        p![tenant, route, left],
     )?;
     db.row(
         "UPDATE routes SET version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING version",
@@ -246,19 +255,24 @@ pub fn save_route(
             )?;
         }
     }
-    bump(db, tenant, route.id)
+    bump(db, tenant, route.id, None)
 }
 
 pub fn assign_route(db: &mut dyn Db, tenant: Uuid, route: Uuid, courier: Uuid) -> Result<u64> {
     let name = courier_name(db, tenant, courier)?;
-    let n = db.exec(
+    lock_changes(db, tenant)?;
+    let before = db
+        .one(
+            "SELECT courier_id FROM routes WHERE tenant_id = $1 AND id = $2",
+            p![tenant, route],
+        )?
+        .ok_or_else(|| PlannerError::NotFound(format!("no route {route}")))?
+        .opt_id(0)?;
+    db.exec(
         "UPDATE routes SET courier_id = $3, courier_name = $4 WHERE tenant_id = $1 AND id = $2",
         p![tenant, route, courier, name],
     )?;
-    if n == 0 {
-        return Err(PlannerError::NotFound(format!("no route {route}")));
-    }
-    bump(db, tenant, route)
+    bump(db, tenant, route, before.filter(|b| *b != courier))
 }
 
 pub fn edit_stop(db: &mut dyn Db, tenant: Uuid, stop: Uuid, edit: &StopEdit) -> Result<u64> {
@@ -276,26 +290,17 @@ pub fn edit_stop(db: &mut dyn Db, tenant: Uuid, stop: Uuid, edit: &StopEdit) -> 
             "the time window must end after it starts".into(),
         ));
     }
-    if let Some(address) = &edit.address {
-        if address.trim().is_empty() {
-            return Err(PlannerError::Invalid("the address cannot be empty".into()));
-        }
-        db.exec(
-            "UPDATE stops SET address = $3 WHERE tenant_id = $1 AND id = $2",
-            p![tenant, stop, address.trim()],
-        )?;
+    let address = edit.address.as_deref().map(str::trim);
+    if address == Some("") {
+        return Err(PlannerError::Invalid("the address cannot be empty".into()));
     }
     db.exec(
-        "UPDATE stops SET window_start = $3, window_end = $4 WHERE tenant_id = $1 AND id = $2",
-        p![tenant, stop, start, end],
+        "UPDATE stops SET address = COALESCE($3, address), window_start = $4, window_end = $5,
+                          cancelled = COALESCE($6, cancelled)
+         WHERE tenant_id = $1 AND id = $2",
+        p![tenant, stop, address, start, end, edit.cancelled],
     )?;
-    if let Some(c) = edit.cancelled {
-        db.exec(
-            "UPDATE stops SET cancelled = $3 WHERE tenant_id = $1 AND id = $2",
-            p![tenant, stop, c],
-        )?;
-    }
-    bump(db, tenant, row.id(0)?)
+    bump(db, tenant, row.id(0)?, None)
 }
 
 /// A route with its courier, version and cancelled stops.
@@ -698,7 +703,7 @@ pub fn push(
         }
     }
     for route in changed {
-        bump(db, who.tenant_id, route)?;
+        bump(db, who.tenant_id, route, None)?;
     }
     let acked_seq = acked(db, device, req.epoch)?;
     // Rejections of earlier pushes whose answer was lost come back too.
@@ -716,8 +721,12 @@ pub fn push(
 
 pub fn pull(db: &mut dyn Db, who: &Principal, req: &PullRequest) -> Result<PullResponse> {
     let device = device_of(who, req.device_id)?;
-    let (column, head_sql) = db.dialect().change_cursor();
-    let head = db.row(head_sql, &[])?.uint(0)?;
+    let head = db
+        .row(
+            "SELECT COALESCE(MAX(seq), 0) FROM changes WHERE tenant_id = $1",
+            p![who.tenant_id],
+        )?
+        .uint(0)?;
     if req.cursor > head {
         return Err(PlannerError::Invalid(
             "this cursor is ahead of the planner; pull from 0".into(),
@@ -732,32 +741,29 @@ pub fn pull(db: &mut dyn Db, who: &Principal, req: &PullRequest) -> Result<PullR
         .map(|r| Ok((r.id(0)?, r.uint(1)?)))
         .collect::<Result<_>>()?;
     let in_scope: std::collections::HashSet<Uuid> = scope.iter().map(|(id, _)| *id).collect();
-    let changed: Vec<Uuid> = db
-        .query(
-            &format!(
-                "SELECT DISTINCT route_id FROM changes WHERE tenant_id = $1 AND {column} > $2 AND {column} <= $3"
-            ),
-            p![who.tenant_id, req.cursor, head],
-        )?
-        .iter()
-        .map(|r| r.id(0))
-        .collect::<Result<_>>()?;
-    let mut routes = vec![];
-    let mut removed = vec![];
-    for id in changed {
-        if in_scope.contains(&id) {
-            let (route, _, version, cancelled) = load_route(db, who.tenant_id, id)?;
-            routes.push(RouteState {
-                route,
-                version,
-                cancelled,
-            });
-        } else if req.cursor > 0 {
-            removed.push(id);
+    let mut changed = BTreeSet::new();
+    let mut left = BTreeSet::new();
+    for r in db.query(
+        "SELECT route_id, left_user_id FROM changes WHERE tenant_id = $1 AND seq > $2 AND seq <= $3",
+        p![who.tenant_id, req.cursor, head],
+    )? {
+        let route = r.id(0)?;
+        if in_scope.contains(&route) {
+            changed.insert(route);
+        } else if req.cursor > 0 && r.opt_id(1)? == Some(who.user_id) {
+            left.insert(route);
         }
     }
-    routes.sort_by_key(|r| r.route.id);
-    removed.sort();
+    let mut routes = vec![];
+    for id in changed {
+        let (route, _, version, cancelled) = load_route(db, who.tenant_id, id)?;
+        routes.push(RouteState {
+            route,
+            version,
+            cancelled,
+        });
+    }
+    let removed: Vec<Uuid> = left.into_iter().collect();
     Ok(PullResponse {
         cursor: head,
         routes,

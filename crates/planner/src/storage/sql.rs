@@ -211,21 +211,6 @@ impl Dialect {
             Dialect::Postgres => format!(" FOR UPDATE OF {of}"),
         }
     }
-
-    /// The change-log column pull cursors walk, and the newest value of it that is final.
-    ///
-    /// SQLite: `seq` (AUTOINCREMENT under its single writer is commit order). PostgreSQL: the
-    /// writing transaction's id; everything below the oldest transaction still in flight
-    /// (`pg_snapshot_xmin`) is final, so a cursor never skips a late committer.
-    pub fn change_cursor(self) -> (&'static str, &'static str) {
-        match self {
-            Dialect::Sqlite => ("seq", "SELECT COALESCE(MAX(seq), 0) FROM changes"),
-            Dialect::Postgres => (
-                "xid",
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1",
-            ),
-        }
-    }
 }
 
 /// One open transaction on either store.

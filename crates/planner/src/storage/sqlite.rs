@@ -10,7 +10,13 @@ use super::sql::{instant_text, sqlite_sql, Db, Dialect, Row, Val};
 use super::Backend;
 use crate::{PlannerError, Result};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_scope_exits.sql"),
+    ),
+];
 
 pub struct Sqlite {
     conn: Mutex<Connection>,

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use doorstep_domain::{LineOutcome, NewPod, StopStatus};
 use doorstep_field::sync::{Method, Request, Response, Transport, TransportError};
 
-use crate::{Phone, TestServer};
+use crate::{Backing, Phone, TestServer};
 
 /// Decides, for the n-th request, what goes wrong.
 type Schedule<'a> = Box<dyn Fn(&Request, usize) -> Fault + 'a>;
@@ -100,9 +100,8 @@ fn sync_through(
     doorstep_field::sync::SyncEngine::default().sync_once(&mut phone.store, faulty)
 }
 
-#[test]
-fn a_push_answer_lost_after_commit_or_a_duplicated_push_applies_each_op_once() {
-    let server = TestServer::start();
+fn a_push_answer_lost_after_commit_or_a_duplicated_push_applies_each_op_once(backing: Backing) {
+    let server = TestServer::start(backing);
     let mut phone = Phone::enrol(&server, "Sam Courier");
     phone.sync().unwrap();
     deliver_all(&mut phone, 1..=3);
@@ -159,9 +158,8 @@ fn a_push_answer_lost_after_commit_or_a_duplicated_push_applies_each_op_once() {
         .all(|s| s.status == StopStatus::Delivered));
 }
 
-#[test]
-fn a_photo_upload_cut_mid_way_resumes_and_arrives_with_the_right_hash() {
-    let server = TestServer::start();
+fn a_photo_upload_cut_mid_way_resumes_and_arrives_with_the_right_hash(backing: Backing) {
+    let server = TestServer::start(backing);
     let mut phone = Phone::enrol(&server, "Noor Courier");
     phone.sync().unwrap();
     deliver_all(&mut phone, 1..=1);
@@ -204,3 +202,8 @@ fn a_photo_upload_cut_mid_way_resumes_and_arrives_with_the_right_hash() {
         "the stored photo has the right hash"
     );
 }
+
+crate::on_both_stores!(
+    a_push_answer_lost_after_commit_or_a_duplicated_push_applies_each_op_once,
+    a_photo_upload_cut_mid_way_resumes_and_arrives_with_the_right_hash
+);

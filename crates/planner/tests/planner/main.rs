@@ -1,6 +1,7 @@
 //! The planner with real devices: a server on a free port, the real device engine syncing
 //! with it over HTTP.
 
+mod conformance;
 mod faults;
 mod stories;
 
@@ -12,24 +13,118 @@ use doorstep_field::sync::{enroll, HttpTransport, SyncEngine};
 use doorstep_field::Store;
 use doorstep_planner::api::{router, AppState};
 use doorstep_planner::demo::{seed, Demo};
-use doorstep_planner::storage::{SqliteStorage, Storage};
+use doorstep_planner::storage::{PostgresStorage, SqliteStorage, Storage};
 use tempfile::TempDir;
+
+/// Which store a test runs on. Every story and the conformance suite run on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backing {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `fn(Backing)` as two tests: `sqlite::NAME` and `postgres::NAME`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::Backing::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::Backing::Postgres)
+            })*
+        }
+    };
+}
+
+/// The server PostgreSQL tests create their databases on (DESIGN.md §6: trust auth on
+/// 127.0.0.1:5432); `make test` starts it.
+fn postgres_admin_url() -> String {
+    std::env::var("DOORSTEP_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh, empty database for one test: a SQLite file in a temp dir, or a new PostgreSQL
+/// database that is dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    _dir: TempDir,
+    postgres_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn new(backing: Backing) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match backing {
+            Backing::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("planner.db").display()),
+                _dir: dir,
+                postgres_name: None,
+            },
+            Backing::Postgres => {
+                let admin = postgres_admin_url();
+                let mut salt = [0u8; 8];
+                getrandom::fill(&mut salt).unwrap();
+                let name = format!("doorstep_test_{}", hex::encode(salt));
+                let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL is not reachable at {admin} ({e}); `make test` starts it (DESIGN.md §6)")
+                    });
+                client
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                let base = admin.rsplit_once('/').unwrap().0;
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: dir,
+                    postgres_name: Some(name),
+                }
+            }
+        }
+    }
+
+    pub fn open(&self) -> Arc<dyn Storage> {
+        match self.postgres_name {
+            None => Arc::new(
+                SqliteStorage::open(std::path::Path::new(
+                    self.url.strip_prefix("sqlite://").unwrap(),
+                ))
+                .unwrap(),
+            ),
+            Some(_) => Arc::new(PostgresStorage::open(&self.url).unwrap()),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.postgres_name {
+            if let Ok(mut c) = postgres::Client::connect(&postgres_admin_url(), postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
 
 /// A planner serving on 127.0.0.1:0 in its own runtime; stops when dropped.
 pub struct TestServer {
     pub url: String,
     pub storage: Arc<dyn Storage>,
     pub demo: Demo,
-    _dir: TempDir,
+    _db: TestDb,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TestServer {
-    pub fn start() -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let storage: Arc<dyn Storage> =
-            Arc::new(SqliteStorage::open(&dir.path().join("planner.db")).unwrap());
+    pub fn start(backing: Backing) -> TestServer {
+        let db = TestDb::new(backing);
+        let storage = db.open();
         let demo = seed(&*storage, &SystemClock).unwrap();
         let app = router(AppState {
             storage: storage.clone(),
@@ -55,7 +150,7 @@ impl TestServer {
             url: format!("http://{addr}"),
             storage,
             demo,
-            _dir: dir,
+            _db: db,
             shutdown: Some(tx),
             thread: Some(thread),
         }

@@ -4,7 +4,7 @@ use doorstep_domain::{
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{Phone, TestServer};
+use crate::{Backing, Phone, TestServer};
 
 const COURIERS: [&str; 3] = ["Sam Courier", "Noor Courier", "Kees Courier"];
 
@@ -68,9 +68,8 @@ fn fail(phone: &mut Phone, position: u32) {
         .unwrap();
 }
 
-#[test]
-fn three_couriers_work_offline_and_every_record_reaches_the_planner_exactly_once() {
-    let server = TestServer::start();
+fn three_couriers_work_offline_and_every_record_reaches_the_planner_exactly_once(backing: Backing) {
+    let server = TestServer::start(backing);
     let mut phones: Vec<Phone> = COURIERS.iter().map(|c| Phone::enrol(&server, c)).collect();
     for phone in &mut phones {
         let report = phone.sync().unwrap();
@@ -157,9 +156,8 @@ fn three_couriers_work_offline_and_every_record_reaches_the_planner_exactly_once
     );
 }
 
-#[test]
-fn dispatch_edits_made_while_a_courier_is_offline_follow_the_ownership_rules() {
-    let server = TestServer::start();
+fn dispatch_edits_made_while_a_courier_is_offline_follow_the_ownership_rules(backing: Backing) {
+    let server = TestServer::start(backing);
     let mut phone = Phone::enrol(&server, "Sam Courier");
     phone.sync().unwrap();
     let stop3 = phone.store.routes().stop_at(3).unwrap();
@@ -232,9 +230,8 @@ fn dispatch_edits_made_while_a_courier_is_offline_follow_the_ownership_rules() {
     assert_eq!(planner.route.stops[3].status, StopStatus::Arrived);
 }
 
-#[test]
-fn a_revoked_device_can_no_longer_sync() {
-    let server = TestServer::start();
+fn a_revoked_device_can_no_longer_sync(backing: Backing) {
+    let server = TestServer::start(backing);
     let mut phone = Phone::enrol(&server, "Noor Courier");
     phone.sync().unwrap();
     let device = phone.store.device().device_id;
@@ -250,9 +247,8 @@ fn a_revoked_device_can_no_longer_sync() {
     );
 }
 
-#[test]
-fn bad_requests_get_a_plain_4xx_and_never_a_5xx() {
-    let server = TestServer::start();
+fn bad_requests_get_a_plain_4xx_and_never_a_5xx(backing: Backing) {
+    let server = TestServer::start(backing);
     let phone = Phone::enrol(&server, "Kees Courier");
     let _ = phone;
     let client = reqwest::blocking::Client::new();
@@ -296,3 +292,10 @@ fn bad_requests_get_a_plain_4xx_and_never_a_5xx() {
         }
     }
 }
+
+crate::on_both_stores!(
+    three_couriers_work_offline_and_every_record_reaches_the_planner_exactly_once,
+    dispatch_edits_made_while_a_courier_is_offline_follow_the_ownership_rules,
+    a_revoked_device_can_no_longer_sync,
+    bad_requests_get_a_plain_4xx_and_never_a_5xx
+);

@@ -1,0 +1,699 @@
+//! The storage conformance suite: every rule of the `Storage` trait, run on SQLite and on
+//! PostgreSQL (`on_both_stores!` at the bottom). A backend passes only if it behaves the same.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use doorstep_domain::sync::{scope_checksum, Op, OpBody, PullRequest, PushRequest};
+use doorstep_domain::{sha256_hex, Clock, FakeClock, Pod, PodOutcome, StopStatus};
+use doorstep_planner::auth::hash_secret;
+use doorstep_planner::demo::{seed, Demo};
+use doorstep_planner::storage::{Principal, StopEdit, Storage};
+use doorstep_planner::PlannerError;
+use uuid::Uuid;
+
+use crate::{Backing, TestDb};
+
+struct Fixture {
+    db: TestDb,
+    storage: Arc<dyn Storage>,
+    demo: Demo,
+    clock: FakeClock,
+}
+
+fn fixture(backing: Backing) -> Fixture {
+    let db = TestDb::new(backing);
+    let storage = db.open();
+    let clock = FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 25, 7, 0, 0).unwrap());
+    let demo = seed(&*storage, &clock).unwrap();
+    Fixture {
+        db,
+        storage,
+        demo,
+        clock,
+    }
+}
+
+impl Fixture {
+    fn courier(&self, name: &str) -> (Uuid, String, Uuid) {
+        let u = self.demo.users.iter().find(|u| u.name == name).unwrap();
+        (u.user_id, u.enrolment_code.clone(), u.route_id.unwrap())
+    }
+
+    /// Enrols a new device for `name`; returns who it is and its token.
+    fn enrol(&self, name: &str) -> Principal {
+        let (_, code, _) = self.courier(name);
+        let token = format!("token-{}", self.clock.new_id());
+        let (who, tenant_name) = self
+            .storage
+            .enroll(
+                &hash_secret(&code),
+                self.clock.new_id(),
+                Some("test phone"),
+                &hash_secret(&token),
+                self.clock.now(),
+            )
+            .unwrap();
+        assert_eq!(tenant_name, "Doorstep Demo Amsterdam");
+        who
+    }
+
+    fn route(&self, route: Uuid) -> doorstep_planner::storage::RouteReport {
+        self.storage
+            .route_report(self.demo.tenant_id, route)
+            .unwrap()
+    }
+
+    fn stop(&self, route: Uuid, position: u32) -> Uuid {
+        self.route(route).route.stops[position as usize - 1].id
+    }
+
+    fn pod(&self, stop_id: Uuid) -> OpBody {
+        OpBody::PodRecorded {
+            pod: Pod {
+                id: self.clock.new_id(),
+                stop_id,
+                recipient_name: "Ana de Vries".into(),
+                signature: None,
+                photos: vec![],
+                gps: None,
+                lines: vec![],
+                outcome: PodOutcome::Delivered,
+                corrects: None,
+                captured_at: self.clock.now(),
+            },
+        }
+    }
+}
+
+fn op(who: &Principal, epoch: u32, seq: u64, body: OpBody) -> Op {
+    let sha256 = sha256_hex(&serde_json::to_vec(&body).unwrap());
+    Op {
+        device_id: who.device_id.unwrap(),
+        epoch,
+        seq,
+        sha256,
+        body,
+    }
+}
+
+fn push(f: &Fixture, who: &Principal, ops: Vec<Op>) -> doorstep_planner::Result<u64> {
+    let req = PushRequest {
+        device_id: who.device_id.unwrap(),
+        epoch: 1,
+        ops,
+    };
+    Ok(f.storage.push(who, &req, f.clock.now())?.acked_seq)
+}
+
+fn pull(f: &Fixture, who: &Principal, cursor: u64) -> doorstep_domain::sync::PullResponse {
+    f.storage
+        .pull(
+            who,
+            &PullRequest {
+                device_id: who.device_id.unwrap(),
+                epoch: 1,
+                cursor,
+            },
+        )
+        .unwrap()
+}
+
+fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Backing) {
+    let f = fixture(backing);
+    let (_, code, _) = f.courier("Sam Courier");
+    let who = f.enrol("Sam Courier");
+    assert_eq!(who.user_name, "Sam Courier");
+    let again = f.storage.enroll(
+        &hash_secret(&code),
+        f.clock.new_id(),
+        None,
+        &hash_secret("another"),
+        f.clock.now(),
+    );
+    assert!(
+        matches!(&again, Err(PlannerError::Unauthorized(m)) if m.contains("used already")),
+        "{again:?}"
+    );
+
+    // Noor's code is only valid for 7 days.
+    f.clock.advance(Duration::days(8).num_milliseconds());
+    let (_, noor_code, _) = f.courier("Noor Courier");
+    let late = f.storage.enroll(
+        &hash_secret(&noor_code),
+        f.clock.new_id(),
+        None,
+        &hash_secret("late"),
+        f.clock.now(),
+    );
+    assert!(
+        matches!(&late, Err(PlannerError::Unauthorized(m)) if m.contains("expired")),
+        "{late:?}"
+    );
+
+    assert!(f
+        .storage
+        .principal(&hash_secret("nobody"))
+        .unwrap()
+        .is_none());
+    let device = who.device_id.unwrap();
+    f.storage
+        .revoke_device(f.demo.tenant_id, device, f.clock.now())
+        .unwrap();
+    let unknown = f
+        .storage
+        .revoke_device(f.demo.tenant_id, Uuid::from_u128(1), f.clock.now());
+    assert!(matches!(unknown, Err(PlannerError::NotFound(_))));
+    // The dispatcher's token still works; Sam's device is gone.
+    let dispatcher = f
+        .storage
+        .principal(&hash_secret(&f.demo.dispatcher_token))
+        .unwrap()
+        .unwrap();
+    assert_eq!(dispatcher.user_name, "Dana Dispatch");
+    assert_eq!(dispatcher.device_id, None);
+}
+
+fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing) {
+    let f = fixture(backing);
+    let who = f.enrol("Sam Courier");
+    let (_, _, route) = f.courier("Sam Courier");
+    let bodies: Vec<OpBody> = (1..=3).map(|p| f.pod(f.stop(route, p))).collect();
+    let ops: Vec<Op> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| op(&who, 1, i as u64 + 1, b.clone()))
+        .collect();
+    assert_eq!(push(&f, &who, ops.clone()).unwrap(), 3);
+    // The same ops again (an answer that was lost): acknowledged, applied once.
+    assert_eq!(push(&f, &who, ops[1..].to_vec()).unwrap(), 3);
+    let report = f.route(route);
+    assert_eq!(report.events.len(), 3);
+    assert_eq!(report.route.stops[0].status, StopStatus::Delivered);
+
+    let gap = push(&f, &who, vec![op(&who, 1, 5, f.pod(f.stop(route, 5)))]);
+    assert!(matches!(gap, Err(PlannerError::Gap(_))), "{gap:?}");
+    let changed = push(&f, &who, vec![op(&who, 1, 2, f.pod(f.stop(route, 9)))]);
+    assert!(
+        matches!(&changed, Err(PlannerError::Conflict(m)) if m.contains("different content")),
+        "{changed:?}"
+    );
+    let mut forged = op(&who, 1, 4, f.pod(f.stop(route, 4)));
+    forged.sha256 = sha256_hex(b"something else");
+    let forged = push(&f, &who, vec![forged]);
+    assert!(matches!(forged, Err(PlannerError::Invalid(_))));
+    let mut foreign = op(&who, 1, 4, f.pod(f.stop(route, 4)));
+    foreign.device_id = Uuid::from_u128(9);
+    assert!(matches!(
+        push(&f, &who, vec![foreign]),
+        Err(PlannerError::Invalid(_))
+    ));
+    let zero = f.storage.push(
+        &who,
+        &PushRequest {
+            device_id: who.device_id.unwrap(),
+            epoch: 0,
+            ops: vec![],
+        },
+        f.clock.now(),
+    );
+    assert!(matches!(zero, Err(PlannerError::Invalid(_))));
+    // Nothing of the refused pushes was stored.
+    assert_eq!(f.route(route).events.len(), 3);
+    assert_eq!(pull(&f, &who, 0).acked_seq, 3);
+}
+
+fn ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason(backing: Backing) {
+    let f = fixture(backing);
+    let sam = f.enrol("Sam Courier");
+    let (_, _, sams_route) = f.courier("Sam Courier");
+    let (_, _, noors_route) = f.courier("Noor Courier");
+    let cancelled = f.stop(sams_route, 1);
+    f.storage
+        .edit_stop(
+            f.demo.tenant_id,
+            cancelled,
+            &StopEdit {
+                cancelled: Some(true),
+                ..StopEdit::default()
+            },
+        )
+        .unwrap();
+    let delivered = f.stop(sams_route, 2);
+    let ops = vec![
+        op(&sam, 1, 1, f.pod(cancelled)),
+        op(&sam, 1, 2, f.pod(delivered)),
+        op(
+            &sam,
+            1,
+            3,
+            OpBody::StopAdvanced {
+                stop_id: delivered,
+                status: StopStatus::Arrived,
+                at: f.clock.now(),
+            },
+        ),
+        op(&sam, 1, 4, f.pod(f.stop(noors_route, 1))),
+        op(&sam, 1, 5, f.pod(Uuid::from_u128(77))),
+    ];
+    let answer = f
+        .storage
+        .push(
+            &sam,
+            &PushRequest {
+                device_id: sam.device_id.unwrap(),
+                epoch: 1,
+                ops,
+            },
+            f.clock.now(),
+        )
+        .unwrap();
+    assert_eq!(answer.acked_seq, 5);
+    let reasons: HashMap<u64, String> = answer
+        .rejections
+        .iter()
+        .map(|r| (r.seq, r.reason.clone()))
+        .collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert!(reasons[&1].contains("cancelled"), "{}", reasons[&1]);
+    assert!(!reasons.contains_key(&2));
+    assert!(reasons[&3].contains("Delivered") || reasons[&3].contains("delivered"));
+    assert!(reasons[&4].contains("not assigned to you"));
+    assert!(reasons[&5].contains("not known"));
+    // The stop stays delivered; Noor's stop is untouched; the rejections come back on pull.
+    let report = f.route(sams_route);
+    assert_eq!(report.route.stops[1].status, StopStatus::Delivered);
+    assert_eq!(report.route.stops[0].status, StopStatus::Pending);
+    assert!(f.route(noors_route).events.is_empty());
+    assert_eq!(pull(&f, &sam, 0).rejections.len(), 4);
+}
+
+fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
+    let f = fixture(backing);
+    let sam = f.enrol("Sam Courier");
+    let noor = f.enrol("Noor Courier");
+    let (_, _, sams_route) = f.courier("Sam Courier");
+    let (noor_id, _, noors_route) = f.courier("Noor Courier");
+
+    let first = pull(&f, &sam, 0);
+    assert_eq!(first.routes.len(), 1);
+    assert_eq!(first.routes[0].route.id, sams_route);
+    assert_eq!(first.routes[0].route.stops.len(), 30);
+    assert!(first.removed.is_empty());
+    let mut versions = vec![(sams_route, first.routes[0].version)];
+    assert_eq!(first.scope_checksum, scope_checksum(&mut versions));
+    // Nothing changed: nothing comes.
+    let idle = pull(&f, &sam, first.cursor);
+    assert!(idle.routes.is_empty() && idle.removed.is_empty());
+    assert!(idle.cursor >= first.cursor);
+
+    // Dispatch gives Sam's route to Noor.
+    let noor_first = pull(&f, &noor, 0);
+    let v = f
+        .storage
+        .assign_route(f.demo.tenant_id, sams_route, noor_id)
+        .unwrap();
+    assert!(v > first.routes[0].version);
+    let sam_after = pull(&f, &sam, first.cursor);
+    assert_eq!(sam_after.removed, vec![sams_route]);
+    assert!(sam_after.routes.is_empty());
+    assert_eq!(sam_after.scope_checksum, scope_checksum(&mut []));
+    let noor_after = pull(&f, &noor, noor_first.cursor);
+    assert_eq!(noor_after.routes.len(), 1);
+    assert_eq!(noor_after.routes[0].route.id, sams_route);
+    assert_eq!(noor_after.routes[0].route.courier_name, "Noor Courier");
+    let mut noor_versions = vec![
+        (noors_route, noor_first.routes[0].version),
+        (sams_route, noor_after.routes[0].version),
+    ];
+    assert_eq!(
+        noor_after.scope_checksum,
+        scope_checksum(&mut noor_versions)
+    );
+
+    let ahead = f.storage.pull(
+        &sam,
+        &PullRequest {
+            device_id: sam.device_id.unwrap(),
+            epoch: 1,
+            cursor: u64::MAX / 2,
+        },
+    );
+    assert!(matches!(ahead, Err(PlannerError::Invalid(_))));
+    let other = f.storage.pull(
+        &sam,
+        &PullRequest {
+            device_id: noor.device_id.unwrap(),
+            epoch: 1,
+            cursor: 0,
+        },
+    );
+    assert!(matches!(other, Err(PlannerError::Forbidden(_))));
+}
+
+/// Writers commit in a different order than they start; a device pulling all along must end
+/// with every route at its final version (a cursor must never step over a late committer).
+fn a_pull_cursor_never_skips_a_change_that_commits_late(backing: Backing) {
+    let f = fixture(backing);
+    let sam = f.enrol("Sam Courier");
+    let (sam_id, _, route) = f.courier("Sam Courier");
+    let others: Vec<Uuid> = ["Noor Courier", "Kees Courier"]
+        .iter()
+        .map(|n| f.courier(n).2)
+        .collect();
+    for r in &others {
+        f.storage
+            .assign_route(f.demo.tenant_id, *r, sam_id)
+            .unwrap();
+    }
+    let routes = [route, others[0], others[1]];
+    let stops: Vec<Vec<Uuid>> = routes
+        .iter()
+        .map(|r| f.route(*r).route.stops.iter().map(|s| s.id).collect())
+        .collect();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut seen: HashMap<Uuid, u64> = HashMap::new();
+    std::thread::scope(|s| {
+        for stops in &stops {
+            let storage = f.storage.clone();
+            let tenant = f.demo.tenant_id;
+            s.spawn(move || {
+                for i in 0..60 {
+                    let minute = (i % 50) as u32;
+                    let edit = StopEdit {
+                        window_end: Some(chrono::NaiveTime::from_hms_opt(20, minute, 0).unwrap()),
+                        ..StopEdit::default()
+                    };
+                    storage
+                        .edit_stop(tenant, stops[i % stops.len()], &edit)
+                        .unwrap();
+                }
+            });
+        }
+        let mut cursor = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            let answer = pull(&f, &sam, cursor);
+            for r in answer.routes {
+                let v = seen.entry(r.route.id).or_default();
+                assert!(r.version >= *v, "a route's version went back");
+                *v = r.version;
+            }
+            cursor = answer.cursor;
+            if s_finished(&stops, &f) {
+                done.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        // One more pull after the writers are done; a change the cursor stepped over would
+        // never come, and the check below would fail.
+        let answer = pull(&f, &sam, cursor);
+        for r in answer.routes {
+            seen.insert(r.route.id, r.version);
+        }
+    });
+    for r in routes {
+        assert_eq!(
+            seen.get(&r).copied(),
+            Some(f.route(r).version),
+            "the device missed the last change of route {r}"
+        );
+    }
+}
+
+/// True once every writer's 60 edits have landed (each edit bumps its route's version once).
+fn s_finished(stops: &[Vec<Uuid>], f: &Fixture) -> bool {
+    let total: u64 = stops
+        .iter()
+        .map(|s| {
+            let route = f
+                .storage
+                .route_report(f.demo.tenant_id, route_of(f, s[0]))
+                .unwrap();
+            route.version
+        })
+        .sum();
+    // Each route starts at version 1 (saved) and Noor's and Kees's got one more (assigned).
+    total >= 3 * 60 + 3 + 2
+}
+
+fn route_of(f: &Fixture, stop: Uuid) -> Uuid {
+    f.demo
+        .users
+        .iter()
+        .filter_map(|u| u.route_id)
+        .find(|r| f.route(*r).route.stops.iter().any(|s| s.id == stop))
+        .unwrap()
+}
+
+fn the_same_push_sent_twice_at_once_stores_each_op_once(backing: Backing) {
+    let f = fixture(backing);
+    let sam = f.enrol("Sam Courier");
+    let (_, _, route) = f.courier("Sam Courier");
+    let ops: Vec<Op> = (1..=20)
+        .map(|p| op(&sam, 1, p as u64, f.pod(f.stop(route, p))))
+        .collect();
+    let answers: Vec<u64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| push(&f, &sam, ops.clone()).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(answers, vec![20; 4]);
+    assert_eq!(f.route(route).events.len(), 20);
+}
+
+fn photos_resume_by_offset_and_are_checked_by_hash(backing: Backing) {
+    let f = fixture(backing);
+    let t = f.demo.tenant_id;
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha = sha256_hex(&data);
+    let total = data.len() as u64;
+    assert_eq!(f.storage.blob_offset(t, &sha).unwrap(), 0);
+    assert_eq!(
+        f.storage
+            .blob_append(t, &sha, 0, total, &data[..30_000])
+            .unwrap(),
+        30_000
+    );
+    assert_eq!(f.storage.blob_offset(t, &sha).unwrap(), 30_000);
+    let wrong_offset = f.storage.blob_append(t, &sha, 10, total, &data[10..20]);
+    assert!(matches!(wrong_offset, Err(PlannerError::Conflict(_))));
+    let other_length = f
+        .storage
+        .blob_append(t, &sha, 30_000, total + 1, &data[30_000..]);
+    assert!(matches!(other_length, Err(PlannerError::Conflict(_))));
+    assert!(f.storage.blob(t, &sha).unwrap().is_none(), "not whole yet");
+    assert_eq!(
+        f.storage
+            .blob_append(t, &sha, 30_000, total, &data[30_000..])
+            .unwrap(),
+        total
+    );
+    assert_eq!(f.storage.blob(t, &sha).unwrap().unwrap(), data);
+    // Sending it again is harmless.
+    assert_eq!(
+        f.storage.blob_append(t, &sha, 0, total, &data).unwrap(),
+        total
+    );
+
+    // Bytes that do not match their name are dropped whole.
+    let liar = sha256_hex(b"not these bytes");
+    let refused = f.storage.blob_append(t, &liar, 0, 5, b"abcde");
+    assert!(matches!(refused, Err(PlannerError::HashMismatch(_))));
+    assert_eq!(f.storage.blob_offset(t, &liar).unwrap(), 0);
+    assert!(f.storage.blob(t, &liar).unwrap().is_none());
+    let huge = f.storage.blob_append(t, &liar, 0, 26 * 1024 * 1024, b"x");
+    assert!(matches!(huge, Err(PlannerError::TooLarge(_))));
+    // Another tenant does not see it.
+    assert!(f.storage.blob(Uuid::from_u128(3), &sha).unwrap().is_none());
+}
+
+fn nothing_crosses_tenants(backing: Backing) {
+    let f = fixture(backing);
+    let other = seed(&*f.storage, &f.clock).unwrap();
+    let (_, _, route) = f.courier("Sam Courier");
+    let theirs = other.users[1].route_id.unwrap();
+    let report = f.storage.route_report(f.demo.tenant_id, theirs);
+    assert!(matches!(report, Err(PlannerError::NotFound(_))));
+    let edit = f.storage.edit_stop(
+        f.demo.tenant_id,
+        f.storage
+            .route_report(other.tenant_id, theirs)
+            .unwrap()
+            .route
+            .stops[0]
+            .id,
+        &StopEdit {
+            cancelled: Some(true),
+            ..StopEdit::default()
+        },
+    );
+    assert!(matches!(edit, Err(PlannerError::NotFound(_))));
+    // A courier of this tenant pushing a POD for the other tenant's stop: rejected, not applied.
+    let sam = f.enrol("Sam Courier");
+    let their_stop = f
+        .storage
+        .route_report(other.tenant_id, theirs)
+        .unwrap()
+        .route
+        .stops[0]
+        .id;
+    let answer = f
+        .storage
+        .push(
+            &sam,
+            &PushRequest {
+                device_id: sam.device_id.unwrap(),
+                epoch: 1,
+                ops: vec![op(&sam, 1, 1, f.pod(their_stop))],
+            },
+            f.clock.now(),
+        )
+        .unwrap();
+    assert_eq!(answer.rejections.len(), 1);
+    assert!(f
+        .storage
+        .route_report(other.tenant_id, theirs)
+        .unwrap()
+        .events
+        .is_empty());
+    // Sam's pull holds only his own route.
+    let answer = pull(&f, &sam, 0);
+    assert_eq!(
+        answer.routes.iter().map(|r| r.route.id).collect::<Vec<_>>(),
+        vec![route]
+    );
+}
+
+fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
+    let f = fixture(backing);
+    let (_, _, route) = f.courier("Kees Courier");
+    let before = f.route(route);
+    let stop = before.route.stops[3].clone();
+    let t = f.demo.tenant_id;
+    let backwards = f.storage.edit_stop(
+        t,
+        stop.id,
+        &StopEdit {
+            window_end: Some(stop.window_start),
+            address: Some("Elsewhere 1".into()),
+            ..StopEdit::default()
+        },
+    );
+    assert!(matches!(backwards, Err(PlannerError::Invalid(_))));
+    let empty = f.storage.edit_stop(
+        t,
+        stop.id,
+        &StopEdit {
+            address: Some("   ".into()),
+            ..StopEdit::default()
+        },
+    );
+    assert!(matches!(empty, Err(PlannerError::Invalid(_))));
+    let unchanged = f.route(route);
+    assert_eq!(
+        unchanged.version, before.version,
+        "a refused edit changes nothing"
+    );
+    assert_eq!(unchanged.route.stops[3].address, stop.address);
+
+    let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+    let eleven = chrono::NaiveTime::from_hms_opt(11, 30, 0).unwrap();
+    let v = f
+        .storage
+        .edit_stop(
+            t,
+            stop.id,
+            &StopEdit {
+                address: Some(" Prinsengracht 263 ".into()),
+                window_start: Some(nine),
+                window_end: Some(eleven),
+                cancelled: Some(true),
+            },
+        )
+        .unwrap();
+    assert!(v > before.version);
+    let after = f.route(route);
+    assert_eq!(after.version, v);
+    let s = &after.route.stops[3];
+    assert_eq!(
+        (s.address.as_str(), s.window_start, s.window_end),
+        ("Prinsengracht 263", nine, eleven)
+    );
+    assert_eq!(after.cancelled, vec![stop.id]);
+    assert_eq!(
+        after.route.stops[3].lines, stop.lines,
+        "lines survive the edit"
+    );
+    let dup = f.storage.save_route(t, &after.route, None);
+    assert!(matches!(dup, Err(PlannerError::Conflict(_))));
+    let missing = f
+        .storage
+        .assign_route(t, Uuid::from_u128(5), Uuid::from_u128(6));
+    assert!(matches!(missing, Err(PlannerError::Invalid(_))));
+}
+
+crate::on_both_stores!(
+    enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked,
+    pushes_are_idempotent_contiguous_and_refuse_changed_content,
+    ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason,
+    pulls_are_scoped_report_removals_and_checksum_the_scope,
+    a_pull_cursor_never_skips_a_change_that_commits_late,
+    the_same_push_sent_twice_at_once_stores_each_op_once,
+    photos_resume_by_offset_and_are_checked_by_hash,
+    nothing_crosses_tenants,
+    dispatch_edits_are_checked_and_bump_the_version,
+);
+
+/// The race the change-log lock exists for, made to happen on purpose (PostgreSQL only: SQLite
+/// has one writer at a time). Another session holds a share lock on route A's row, so an edit
+/// on route A stops at its last statement (the version bump), just before its commit; meanwhile an edit on route B runs and a device pulls. Without the
+/// lock, B's change would be numbered after A's, commit first, be served, and the cursor would
+/// step over A's change for ever.
+#[test]
+fn postgres_a_change_that_commits_late_is_not_stepped_over() {
+    let f = fixture(Backing::Postgres);
+    let sam = f.enrol("Sam Courier");
+    let (sam_id, _, route_a) = f.courier("Sam Courier");
+    let (_, _, route_b) = f.courier("Noor Courier");
+    f.storage
+        .assign_route(f.demo.tenant_id, route_b, sam_id)
+        .unwrap();
+    let start = pull(&f, &sam, 0);
+    let (stop_a, stop_b) = (f.stop(route_a, 1), f.stop(route_b, 1));
+
+    let mut blocker = ::postgres::Client::connect(&f.db.url, ::postgres::NoTls).unwrap();
+    let mut hold = blocker.transaction().unwrap();
+    hold.execute("SELECT 1 FROM routes WHERE id = $1 FOR SHARE", &[&route_a])
+        .unwrap();
+    let edit = |stop: Uuid| StopEdit {
+        address: Some(format!("New address for {stop}")),
+        ..StopEdit::default()
+    };
+    let (tenant, storage) = (f.demo.tenant_id, f.storage.clone());
+    let mid_pull = std::thread::scope(|s| {
+        let a = s.spawn(|| storage.edit_stop(tenant, stop_a, &edit(stop_a)).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let b = s.spawn(|| storage.edit_stop(tenant, stop_b, &edit(stop_b)).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mid = pull(&f, &sam, start.cursor);
+        hold.rollback().unwrap();
+        a.join().unwrap();
+        b.join().unwrap();
+        mid
+    });
+    let last = pull(&f, &sam, mid_pull.cursor);
+    let mut addresses: HashMap<Uuid, String> = HashMap::new();
+    for r in mid_pull.routes.iter().chain(&last.routes) {
+        addresses.insert(r.route.id, r.route.stops[0].address.clone());
+    }
+    assert_eq!(
+        addresses.get(&route_a),
+        Some(&format!("New address for {stop_a}")),
+        "the device never heard of the change that committed late"
+    );
+    assert_eq!(
+        addresses.get(&route_b),
+        Some(&format!("New address for {stop_b}"))
+    );
+}
