@@ -3,6 +3,8 @@
 
 mod conformance;
 mod faults;
+mod network;
+mod proxy;
 mod stories;
 
 use std::net::SocketAddr;
@@ -116,7 +118,7 @@ pub struct TestServer {
     pub url: String,
     pub storage: Arc<dyn Storage>,
     pub demo: Demo,
-    _db: TestDb,
+    db: TestDb,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -126,33 +128,34 @@ impl TestServer {
         let db = TestDb::new(backing);
         let storage = db.open();
         let demo = seed(&*storage, &SystemClock).unwrap();
-        let app = router(AppState {
-            storage: storage.clone(),
-            clock: Arc::new(SystemClock),
-        });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
+        let (url, shutdown, thread) = serve(storage.clone());
         TestServer {
-            url: format!("http://{addr}"),
+            url,
             storage,
             demo,
-            _db: db,
-            shutdown: Some(tx),
+            db,
+            shutdown: Some(shutdown),
             thread: Some(thread),
+        }
+    }
+
+    /// Stops the planner and starts a new one on the same database (on a new port), as after a
+    /// crash or a deploy: nothing is kept in memory between the two.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.storage = self.db.open();
+        let (url, shutdown, thread) = serve(self.storage.clone());
+        self.url = url;
+        self.shutdown = Some(shutdown);
+        self.thread = Some(thread);
+    }
+
+    fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 
@@ -204,13 +207,39 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.stop();
     }
+}
+
+type Serving = (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+);
+
+/// Serves the planner on 127.0.0.1:0 in its own runtime until the sender fires.
+fn serve(storage: Arc<dyn Storage>) -> Serving {
+    let app = router(AppState {
+        storage,
+        clock: Arc::new(SystemClock),
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+    });
+    let addr = addr_rx.recv().unwrap();
+    (format!("http://{addr}"), tx, thread)
 }
 
 /// A phone: the real device engine in its own temp dir, enrolled with the test planner.
