@@ -131,7 +131,7 @@ impl Default for SyncEngine {
     fn default() -> SyncEngine {
         SyncEngine {
             batch_ops: 200,
-            chunk_bytes: 256 * 1024,
+            chunk_bytes: 1024 * 1024,
         }
     }
 }
@@ -220,8 +220,8 @@ impl SyncEngine {
         Ok(())
     }
 
-    /// Uploads every photo an event names that the planner does not hold yet, resumably: ask
-    /// the planner how much it holds (HEAD), send the rest in `chunk_bytes` pieces (PATCH).
+    /// Uploads every photo an event names that the planner does not hold yet, resumably, in
+    /// `chunk_bytes` pieces (PATCH); on a 409 it asks how much the planner holds (HEAD).
     /// A photo that fails its hash (on the phone, or as the planner received it) is reported
     /// in `photo_problems` and left for the next round; it never stops the others.
     pub fn upload_photos(
@@ -266,9 +266,11 @@ impl SyncEngine {
     ) -> Result<Upload> {
         let total = bytes.len() as u64;
         let path = format!("/v1/blobs/{sha256}");
-        let mut offset = held_offset(transport, token, &path)?;
-        // The planner may disagree about its offset (a PATCH it stored whose answer was lost);
-        // ask again, a few times, never forever.
+        // Optimistic: most photos are new to the planner, so send from 0 without asking first
+        // (a round trip per photo saved). A planner that holds some already answers 409 and
+        // the upload resumes from what it holds. It may also disagree about its offset later
+        // (a PATCH it stored whose answer was lost); ask again, a few times, never forever.
+        let mut offset = 0;
         let mut disagreements = 0;
         loop {
             if offset == total {

@@ -1,0 +1,255 @@
+//! P3 (DESIGN.md §7): planner ingest with 1,000 devices pushing at once into PostgreSQL,
+//! against a plain batched INSERT loop into the same database; then pull latency.
+//!
+//! The devices call the planner's storage directly (the sync rules, row locks, change log
+//! and all; HTTP is left out so the number is the store's). Each device pushes one batch of
+//! `--ops` PODs for stops of its own route. The floor inserts the same number of rows of the
+//! same shape into a scratch table in batches of 1,000 rows per INSERT, one commit per batch.
+//!
+//! `cargo bench -p doorstep-planner --bench p3_ingest -- [--devices N] [--ops K]`; the
+//! database server is `DOORSTEP_BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432/postgres);
+//! a fresh database is created and dropped.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use doorstep_domain::sync::{Op, OpBody, PullRequest, PushRequest};
+use doorstep_domain::{sha256_hex, Clock, FakeClock, Pod, PodOutcome};
+use doorstep_planner::auth::hash_secret;
+use doorstep_planner::storage::{Postgres, Principal, Role, SqlStorage, Storage, User};
+
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, |s| s.parse().expect("a number"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let devices = arg(&args, "--devices", 1000);
+    let per_device = arg(&args, "--ops", 10);
+    let admin = std::env::var("DOORSTEP_BENCH_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut salt = [0u8; 6];
+    getrandom::fill(&mut salt).unwrap();
+    let name = format!("doorstep_bench_{}", hex::encode(salt));
+    let mut admin_client = postgres::Client::connect(&admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+    admin_client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let result = std::panic::catch_unwind(|| run(&url, devices, per_device));
+    let _ = admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+fn run(url: &str, devices: usize, per_device: usize) {
+    let storage: Arc<dyn Storage> = Arc::new(SqlStorage(Postgres::open(url, 32).unwrap()));
+    let clock = FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap());
+    let tenant = clock.new_id();
+    storage.create_tenant(tenant, "Bench").unwrap();
+    eprintln!("seeding {devices} couriers, routes and devices…");
+    let mut phones: Vec<(Principal, Vec<uuid::Uuid>)> = Vec::with_capacity(devices);
+    for i in 0..devices {
+        let user = User {
+            id: clock.new_id(),
+            name: format!("Courier {i}"),
+            role: Role::Courier,
+        };
+        storage.create_user(tenant, &user).unwrap();
+        let mut route = doorstep_domain::demo::synthetic_route(clock.today(), per_device, &clock);
+        route.courier_name = user.name.clone();
+        storage.save_route(tenant, &route, Some(user.id)).unwrap();
+        let code = format!("code-{i}");
+        storage
+            .add_enrolment_code(
+                tenant,
+                user.id,
+                &hash_secret(&code),
+                clock.now() + chrono::Duration::days(1),
+            )
+            .unwrap();
+        let (who, _) = storage
+            .enroll(
+                &hash_secret(&code),
+                clock.new_id(),
+                None,
+                &hash_secret(&format!("token-{i}")),
+                clock.now(),
+            )
+            .unwrap();
+        phones.push((who, route.stops.iter().map(|s| s.id).collect()));
+    }
+    let pushes: Vec<(Principal, PushRequest)> = phones
+        .iter()
+        .map(|(who, stops)| {
+            let device_id = who.device_id.unwrap();
+            let ops = stops
+                .iter()
+                .enumerate()
+                .map(|(k, stop_id)| {
+                    let body = OpBody::PodRecorded {
+                        pod: Pod {
+                            id: clock.new_id(),
+                            stop_id: *stop_id,
+                            recipient_name: format!("Recipient {k}"),
+                            signature: None,
+                            photos: vec![],
+                            gps: None,
+                            lines: vec![],
+                            outcome: PodOutcome::Delivered,
+                            corrects: None,
+                            captured_at: clock.now(),
+                        },
+                    };
+                    Op {
+                        device_id,
+                        epoch: 1,
+                        seq: k as u64 + 1,
+                        sha256: sha256_hex(&serde_json::to_vec(&body).unwrap()),
+                        body,
+                    }
+                })
+                .collect();
+            (
+                who.clone(),
+                PushRequest {
+                    device_id,
+                    epoch: 1,
+                    ops,
+                },
+            )
+        })
+        .collect();
+    let total_ops = devices * per_device;
+    postgres::Client::connect(url, postgres::NoTls)
+        .unwrap()
+        .batch_execute("ANALYZE")
+        .unwrap();
+
+    // Ingest: every device pushes at once.
+    let now = clock.now();
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for (who, req) in &pushes {
+            let storage = storage.clone();
+            s.spawn(move || {
+                let answer = storage.push(who, req, now).unwrap();
+                assert_eq!(answer.acked_seq, req.ops.len() as u64);
+                assert!(answer.rejections.is_empty());
+            });
+        }
+    });
+    let ingest = started.elapsed().as_secs_f64();
+
+    // The floor: the same rows into a table of the same shape, batched.
+    let mut raw = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    raw.batch_execute("CREATE TABLE raw_ops (LIKE ops INCLUDING ALL)")
+        .unwrap();
+    let rows: Vec<(uuid::Uuid, i64, String, String, String)> = pushes
+        .iter()
+        .flat_map(|(_, req)| {
+            req.ops.iter().map(|op| {
+                (
+                    op.device_id,
+                    op.seq as i64,
+                    op.sha256.clone(),
+                    op.body.kind().to_owned(),
+                    serde_json::to_string(&op.body).unwrap(),
+                )
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    for batch in rows.chunks(1000) {
+        let mut sql = String::from(
+            "INSERT INTO raw_ops (tenant_id, device_id, epoch, seq, sha256, kind, body, received_at) VALUES ",
+        );
+        let mut params: Vec<Box<dyn postgres::types::ToSql + Sync>> = vec![];
+        for (i, (device, seq, sha, kind, body)) in batch.iter().enumerate() {
+            let b = i * 6;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, 1, ${}, ${}, ${}, ${}, now())",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            ));
+            params.push(Box::new(tenant));
+            params.push(Box::new(*device));
+            params.push(Box::new(*seq));
+            params.push(Box::new(sha.clone()));
+            params.push(Box::new(kind.clone()));
+            params.push(Box::new(body.clone()));
+        }
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            params.iter().map(|p| p.as_ref()).collect();
+        let mut tx = raw.transaction().unwrap();
+        tx.execute(sql.as_str(), &refs).unwrap();
+        tx.commit().unwrap();
+    }
+    let floor = started.elapsed().as_secs_f64();
+
+    // Pull: every device asks for its scope from 0, eight at a time, on fresh statistics (as
+    // autovacuum would have them on a planner that has been running).
+    raw.batch_execute("ANALYZE").unwrap();
+    let latencies = std::sync::Mutex::new(Vec::with_capacity(devices));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((who, _)) = phones.get(i) else { break };
+                let t = Instant::now();
+                let answer = storage
+                    .pull(
+                        who,
+                        &PullRequest {
+                            device_id: who.device_id.unwrap(),
+                            epoch: 1,
+                            cursor: 0,
+                        },
+                    )
+                    .unwrap();
+                let took = t.elapsed();
+                assert_eq!(answer.routes.len(), 1);
+                assert_eq!(answer.acked_seq, per_device as u64);
+                latencies.lock().unwrap().push(took);
+            });
+        }
+    });
+    let mut lat = latencies.into_inner().unwrap();
+    lat.sort();
+
+    let ingest_rate = total_ops as f64 / ingest;
+    let floor_rate = total_ops as f64 / floor;
+    println!(
+        "P3 ingest: {devices} devices × {per_device} ops pushed at once = {total_ops} ops in {ingest:.2} s = {ingest_rate:.0} ops/s"
+    );
+    println!(
+        "P3 floor: plain batched INSERT of {total_ops} rows (1,000 per statement) in {floor:.2} s = {floor_rate:.0} rows/s"
+    );
+    println!(
+        "P3 ratio: {:.1}% of raw INSERT throughput (target ≥ 50%)",
+        100.0 * ingest_rate / floor_rate
+    );
+    println!(
+        "P3 pull (a route of {per_device} stops with its events), 8 at a time: p50 {:.1} ms, p99 {:.1} ms (target p99 ≤ 50 ms)",
+        percentile(&lat, 0.50).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3
+    );
+}
