@@ -174,6 +174,35 @@ impl Store {
         Ok(())
     }
 
+    /// Starts a new epoch after a restored copy of the database was detected: what waits in
+    /// the outbox is renumbered from 1 under the new epoch, in its order, in one transaction.
+    /// Returns the new epoch.
+    pub(crate) fn begin_new_epoch(&mut self) -> Result<u32> {
+        let epoch = self.device.epoch + 1;
+        self.write(|tx, _| {
+            let (first, count): (Option<u64>, u64) =
+                tx.query_row("SELECT MIN(seq), COUNT(*) FROM outbox", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            if let Some(first) = first {
+                // Through negative numbers, so no two rows ever hold the same seq mid-way.
+                tx.execute(
+                    "UPDATE outbox SET seq = -(seq - ?1), epoch = ?2",
+                    rusqlite::params![first - 1, epoch],
+                )?;
+                tx.execute("UPDATE outbox SET seq = -seq", [])?;
+            }
+            tx.execute(
+                "UPDATE device SET epoch = ?1, last_seq = ?2, acked_seq = 0 WHERE id = 1",
+                rusqlite::params![epoch, count],
+            )?;
+            tx.execute("UPDATE sync_state SET pull_cursor = 0 WHERE id = 1", [])?;
+            Ok(())
+        })?;
+        self.device.epoch = epoch;
+        Ok(epoch)
+    }
+
     /// The planner stored every op up to `acked_seq`: drop them from the outbox, keep the
     /// rejections it sent, and let go of out-of-scope rows no unsynced work holds any more.
     /// One transaction.

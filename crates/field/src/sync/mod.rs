@@ -107,6 +107,16 @@ pub struct SyncReport {
     pub cursor: u64,
     /// Ops still waiting after the round.
     pub waiting_ops: u32,
+    /// Set when this round detected a restored copy of the database and started this epoch.
+    pub new_epoch: Option<u32>,
+}
+
+/// The planner holds ops of this epoch that this copy of the database never made.
+fn restored_copy(e: &crate::FieldError) -> bool {
+    matches!(
+        e,
+        crate::FieldError::Sync(SyncError::PlannerAhead { .. } | SyncError::Conflict(_))
+    )
 }
 
 /// The device's enrolment, as shown to the courier (the token stays in the store).
@@ -178,9 +188,25 @@ impl SyncEngine {
         transport: &dyn Transport,
         report: &mut SyncReport,
     ) -> Result<()> {
-        self.push(store, transport, report)?;
+        // A phone restored from an older copy of its database would reuse seq numbers the
+        // planner already holds with other content: the planner answers 409 to the push, or an
+        // acked_seq beyond anything this copy handed out. Then the device starts a new epoch,
+        // renumbers what waits from 1, and goes on (DESIGN.md §3).
+        match self.push(store, transport, report) {
+            Err(e) if restored_copy(&e) => {
+                report.new_epoch = Some(store.begin_new_epoch()?);
+                self.push(store, transport, report)?;
+            }
+            other => other?,
+        }
         self.upload_photos(store, transport, report)?;
-        self.pull(store, transport, report)
+        match self.pull(store, transport, report) {
+            Err(e) if restored_copy(&e) && report.new_epoch.is_none() => {
+                report.new_epoch = Some(store.begin_new_epoch()?);
+                self.pull(store, transport, report)
+            }
+            other => other,
+        }
     }
 
     /// Pushes the outbox in batches of `batch_ops`, trimming it to each `acked_seq` (one

@@ -3,7 +3,9 @@
 
 mod conformance;
 mod faults;
+mod import;
 mod network;
+mod openapi;
 mod proxy;
 mod stories;
 
@@ -274,5 +276,21 @@ impl Phone {
 
     pub fn today(&self) -> chrono::NaiveDate {
         self.store.clock().today()
+    }
+
+    /// The phone's data dir (database, WAL, photos).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// Closes the database (the app is stopped); the phone holds a scratch store meanwhile.
+    pub fn close(&mut self) {
+        let scratch = self._dir.path().with_extension("closed");
+        self.store = Store::open(&scratch, Arc::new(SystemClock)).unwrap();
+    }
+
+    /// Opens the data dir again (the app starts).
+    pub fn reopen(&mut self) {
+        self.store = Store::open(self._dir.path(), Arc::new(SystemClock)).unwrap();
     }
 }
