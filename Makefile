@@ -47,8 +47,12 @@ e2e: app
 	bash scripts/e2e.sh
 
 ## Benchmarks (DESIGN.md §7), each printing its ratio against a floor measured in the same run.
-bench:
+## P2 takes about a minute (a 20-stop day over the shaped link; DESIGN's 150-stop day:
+## `cargo bench -p doorstep-planner --bench p2_courier_day -- --stops 150`); P3 needs PostgreSQL.
+bench: deps
 	$(CARGO) bench -p doorstep-field --bench p1_record_pod
+	$(CARGO) bench -p doorstep-planner --bench p2_courier_day
+	$(CARGO) bench -p doorstep-planner --bench p3_ingest
 
 clean-data:
 	rm -rf $(DATA_DIR)
