@@ -7,14 +7,21 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use doorstep_domain::sync::{EnrollRequest, EnrollResponse, PullRequest, PushRequest};
+use doorstep_domain::sync::{EnrollRequest, EnrollResponse, OpBody, PullRequest, PushRequest};
 use doorstep_domain::{is_sha256_hex, Clock};
 use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::{hash_secret, random_secret};
+use crate::import::Format;
+use crate::openapi::{
+    Conflict, Forbidden, Invalid, NotFound, ServerError, TooLarge, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::storage::{Principal, Role, StopEdit, Storage};
 use crate::{PlannerError, Result};
 
@@ -28,25 +35,61 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({ "ok": true })) }),
-        )
-        .route("/v1/enroll", post(enroll))
-        .route("/v1/sync/push", post(push))
-        .route("/v1/sync/pull", post(pull))
-        .route(
-            "/v1/blobs/{sha256}",
-            patch(blob_append).head(blob_head).get(blob_get),
-        )
-        .route("/v1/routes/{id}", get(route_report))
-        .route("/v1/routes/{id}/assign", post(assign_route))
-        .route("/v1/stops/{id}", patch(edit_stop))
-        .route("/v1/devices/{id}/revoke", post(revoke_device))
-        .fallback(|| async { PlannerError::NotFound("no such endpoint".into()) })
+    let (api, _) = documented().split_for_parts();
+    api.fallback(|| async { PlannerError::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Every endpoint, each routed by its handler's `#[utoipa::path]` annotation: the same list
+/// builds the router and the OpenAPI document (`crate::openapi`), so they cannot disagree.
+/// Add an endpoint only as `.routes(routes!(handler))`.
+pub fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::Base::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(enroll))
+        .routes(routes!(push))
+        .routes(routes!(pull))
+        .routes(routes!(blob_head, blob_append, blob_get))
+        .routes(routes!(route_report))
+        .routes(routes!(assign_route))
+        .routes(routes!(edit_stop))
+        .routes(routes!(revoke_device))
+        .routes(routes!(import_file))
+        .routes(routes!(event_signature))
+}
+
+/// Whether the planner answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    responses((status = 200, description = "The planner is up.", body = Health))
+)]
+async fn healthz() -> Json<Health> {
+    Json(Health { ok: true })
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always true.
+    ok: bool,
+}
+
+/// This document (OpenAPI 3.1), exactly as checked in.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "service",
+    responses((status = 200, description = "The API document.", body = serde_json::Value))
+)]
+async fn openapi_json() -> Response {
+    (
+        [("content-type", "application/json")],
+        crate::openapi::CHECKED_IN,
+    )
+        .into_response()
 }
 
 /// Runs a storage call off the async threads.
@@ -91,6 +134,23 @@ async fn dispatcher(state: &AppState, headers: &HeaderMap) -> Result<Principal> 
     }
 }
 
+/// Trade a one-time enrolment code for a device token.
+///
+/// The code is single-use; the token is shown once (the planner keeps only its hash).
+#[utoipa::path(
+    post,
+    path = "/v1/enroll",
+    tag = "sync",
+    request_body = EnrollRequest,
+    responses(
+        (status = 200, description = "The device is enrolled.", body = EnrollResponse),
+        (status = 400, response = Invalid),
+        (status = 401, description = "The code is unknown, used or expired (`unauthorized`).", body = doorstep_domain::sync::ErrorBody),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<EnrollResponse>> {
     let req: EnrollRequest = parse_json(&body)?;
     if req.code.trim().is_empty() {
@@ -121,6 +181,27 @@ async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrol
     }))
 }
 
+/// Send outbox ops, `(device_id, epoch, seq)` in seq order and contiguous.
+///
+/// A replay of stored seqs with the same hash is ignored; an op that cannot be applied is
+/// stored, acked and answered as a rejection with the reason.
+#[utoipa::path(
+    post,
+    path = "/v1/sync/push",
+    tag = "sync",
+    security(("device_token" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "Ops up to `acked_seq` are stored.", body = doorstep_domain::sync::PushResponse),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Unprocessable),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let who = caller(&state, &headers).await?;
     let req: PushRequest = parse_json(&body)?;
@@ -130,6 +211,23 @@ async fn push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
     Ok(Json(answer).into_response())
 }
 
+/// Fetch the routes in the caller's scope that changed after a cursor.
+///
+/// With removals, the new cursor, the whole scope's checksum and the device's acked seq.
+#[utoipa::path(
+    post,
+    path = "/v1/sync/pull",
+    tag = "sync",
+    security(("device_token" = [])),
+    request_body = PullRequest,
+    responses(
+        (status = 200, description = "What changed since the cursor.", body = doorstep_domain::sync::PullResponse),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
     let who = caller(&state, &headers).await?;
     let req: PullRequest = parse_json(&body)?;
@@ -158,6 +256,21 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         })
 }
 
+/// How many bytes of a photo the planner holds: where an upload resumes.
+#[utoipa::path(
+    head,
+    path = "/v1/blobs/{sha256}",
+    tag = "photos",
+    security(("device_token" = [])),
+    params(("sha256" = String, Path, description = "The photo's name: the lowercase hex SHA-256 of its bytes.", pattern = "^[0-9a-f]{64}$")),
+    responses(
+        (status = 200, description = "No body; the header says how much is held (the full length once complete).",
+            headers(("Upload-Offset" = u64, description = "Bytes the planner holds."))),
+        (status = 400, description = "The name is not 64 lowercase hex digits (`invalid`; a HEAD answer has no body)."),
+        (status = 401, description = "No token, or an unknown or revoked one (`unauthorized`; no body)."),
+        (status = "5XX", description = "The planner failed or is busy; try again (no body).")
+    )
+)]
 async fn blob_head(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -174,6 +287,32 @@ async fn blob_head(
         .into_response())
 }
 
+/// Append a chunk of a photo's bytes at the offset the planner holds.
+///
+/// When the offset reaches `Upload-Length` the planner checks the SHA-256 and keeps the photo,
+/// or drops the partial bytes and answers `hash_mismatch`.
+#[utoipa::path(
+    patch,
+    path = "/v1/blobs/{sha256}",
+    tag = "photos",
+    security(("device_token" = [])),
+    params(
+        ("sha256" = String, Path, description = "The photo's name: the lowercase hex SHA-256 of its bytes.", pattern = "^[0-9a-f]{64}$"),
+        ("Upload-Offset" = u64, Header, description = "Where this chunk starts: must equal what the planner holds (see HEAD)."),
+        ("Upload-Length" = u64, Header, description = "The photo's total length in bytes; the same on every chunk.")
+    ),
+    request_body(content_type = "application/octet-stream", description = "The chunk's raw bytes."),
+    responses(
+        (status = 204, description = "The chunk is stored.",
+            headers(("Upload-Offset" = u64, description = "Bytes the planner now holds."))),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 422, response = Unprocessable),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn blob_append(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -194,6 +333,21 @@ async fn blob_append(
         .into_response())
 }
 
+/// Download a photo once it has fully arrived.
+#[utoipa::path(
+    get,
+    path = "/v1/blobs/{sha256}",
+    tag = "photos",
+    security(("dispatcher_token" = []), ("device_token" = [])),
+    params(("sha256" = String, Path, description = "The photo's name: the lowercase hex SHA-256 of its bytes.", pattern = "^[0-9a-f]{64}$")),
+    responses(
+        (status = 200, description = "The photo.", content(("image/jpeg"))),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn blob_get(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -210,6 +364,22 @@ async fn blob_get(
     Ok(([("content-type", "image/jpeg")], bytes).into_response())
 }
 
+/// One route as dispatch sees it: each stop with its status, and every event with its photos.
+#[utoipa::path(
+    get,
+    path = "/v1/routes/{id}",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    params(("id" = Uuid, Path, description = "The route's id.")),
+    responses(
+        (status = 200, description = "The route's report.", body = crate::storage::RouteReport),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn route_report(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -222,12 +392,39 @@ async fn route_report(
     Ok(Json(report).into_response())
 }
 
-#[derive(serde::Deserialize)]
+/// The body of `POST /v1/routes/{id}/assign`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Assign {
+#[schema(example = json!({"courier_id": "0192f1d6-5b7a-7e21-9c3d-2a4b6c8d0e1f"}))]
+pub(crate) struct Assign {
+    /// The courier (a user id) who drives the route from now on.
     courier_id: Uuid,
 }
 
+/// A change dispatch made, and the version it gave the route.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Versioned {
+    /// The route's new version (its change-log position); the courier's next pull brings it.
+    version: u64,
+}
+
+/// Give a route to a courier; it leaves the previous courier's phone at their next pull.
+#[utoipa::path(
+    post,
+    path = "/v1/routes/{id}/assign",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    params(("id" = Uuid, Path, description = "The route's id.")),
+    request_body = Assign,
+    responses(
+        (status = 200, description = "The route is assigned.", body = Versioned),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn assign_route(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -239,9 +436,26 @@ async fn assign_route(
     let req: Assign = parse_json(&body)?;
     let storage = state.storage.clone();
     let version = blocking(move || storage.assign_route(who.tenant_id, id, req.courier_id)).await?;
-    Ok(Json(serde_json::json!({ "version": version })).into_response())
+    Ok(Json(Versioned { version }).into_response())
 }
 
+/// Change a stop's address or time window, or cancel it; absent fields stay as they are.
+#[utoipa::path(
+    patch,
+    path = "/v1/stops/{id}",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    params(("id" = Uuid, Path, description = "The stop's id.")),
+    request_body = StopEdit,
+    responses(
+        (status = 200, description = "The stop is changed.", body = Versioned),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn edit_stop(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -253,9 +467,25 @@ async fn edit_stop(
     let edit: StopEdit = parse_json(&body)?;
     let storage = state.storage.clone();
     let version = blocking(move || storage.edit_stop(who.tenant_id, id, &edit)).await?;
-    Ok(Json(serde_json::json!({ "version": version })).into_response())
+    Ok(Json(Versioned { version }).into_response())
 }
 
+/// Revoke a device's token, e.g. for a lost phone; its next call is refused.
+#[utoipa::path(
+    post,
+    path = "/v1/devices/{id}/revoke",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    params(("id" = Uuid, Path, description = "The device's id.")),
+    responses(
+        (status = 204, description = "The device's token no longer works."),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "5XX", response = ServerError)
+    )
+)]
 async fn revoke_device(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -267,4 +497,142 @@ async fn revoke_device(
     let storage = state.storage.clone();
     blocking(move || storage.revoke_device(who.tenant_id, id, now)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// What an import is written in, from its Content-Type.
+fn import_format(headers: &HeaderMap) -> Result<Format> {
+    let value = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    let mime = parts.next().unwrap_or("");
+    let charset = parts.find_map(|p| p.strip_prefix("charset="));
+    if charset.is_some_and(|c| !matches!(c.trim_matches('"'), "utf-8" | "utf8" | "us-ascii")) {
+        return Err(PlannerError::UnsupportedMediaType(
+            "an import must be UTF-8 text: save the file as CSV UTF-8".into(),
+        ));
+    }
+    match mime {
+        "application/json" => Ok(Format::Json),
+        "text/csv" | "application/csv" => Ok(Format::Csv),
+        "" => Err(PlannerError::UnsupportedMediaType(
+            "say what the import is written in: Content-Type: application/json or text/csv".into(),
+        )),
+        other => Err(PlannerError::UnsupportedMediaType(format!(
+            "an import is read from application/json or text/csv, not {other}"
+        ))),
+    }
+}
+
+/// Imports customers and routes from JSON or CSV: all of it, or nothing with every problem
+/// listed by row (docs/DISPATCH.md).
+#[utoipa::path(
+    post,
+    path = "/v1/import",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    request_body(
+        description = "Customers and routes as JSON, or as CSV with one row per order line and \
+            these columns (a header row first; `,` or `;` separated; UTF-8): route, date, \
+            courier, stop, position, customer_ref, customer_name, customer_kind, address, lat, \
+            lon, contact_name, contact_phone, window_start, window_end, instructions, sku, \
+            description, qty, unit, barcode. Rows of one route (or stop) repeat its columns.",
+        content(
+            (crate::openapi::ImportFile = "application/json"),
+            ("text/csv", example = json!(include_str!("../examples/import.csv")))
+        )
+    ),
+    responses(
+        (status = 201, description = "Everything is stored.", body = crate::import::Imported),
+        (status = 400, description = "Nothing was stored: the rows with problems (`invalid_import`), or an unreadable body (`invalid`).",
+            body = crate::openapi::ImportErrorBody,
+            example = json!({"error": {
+                "code": "invalid_import",
+                "message": "2 rows have errors; nothing was imported",
+                "rows": [
+                    {"row": 3, "message": "window_end 08:00 is not after window_start 09:00"},
+                    {"row": 7, "message": "qty \"two\" is not a whole number"}
+                ]
+            }})),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = "5XX", response = ServerError)
+    )
+)]
+async fn import_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let who = dispatcher(&state, &headers).await?;
+    let format = import_format(&headers)?;
+    let (storage, clock) = (state.storage.clone(), state.clock.clone());
+    let imported = blocking(move || {
+        let read = match format {
+            Format::Json => crate::import::from_json(&body, &*clock)?,
+            Format::Csv => crate::import::from_csv(&body, &*clock)?,
+        };
+        storage.import(who.tenant_id, &read)
+    })
+    .await?;
+    tracing::info!(tenant = %who.tenant_id, routes = imported.routes, stops = imported.stops, "import stored");
+    Ok((StatusCode::CREATED, Json(imported)).into_response())
+}
+
+/// The signature of a proof of delivery, drawn as SVG.
+#[utoipa::path(
+    get,
+    path = "/v1/events/{id}/signature.svg",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    params(("id" = Uuid, Path, description = "The proof of delivery's event id (see the route report).")),
+    responses(
+        (status = 200, description = "The signature's strokes as an SVG image.", content(("image/svg+xml"))),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such event, or it is not a proof of delivery, or it has no signature (`not_found`).", body = doorstep_domain::sync::ErrorBody),
+        (status = "5XX", response = ServerError)
+    )
+)]
+async fn event_signature(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let who = dispatcher(&state, &headers).await?;
+    let id = parse_id(&id, "event")?;
+    let storage = state.storage.clone();
+    let event = blocking(move || storage.event(who.tenant_id, id))
+        .await?
+        .ok_or_else(|| PlannerError::NotFound(format!("no event {id}")))?;
+    let OpBody::PodRecorded { pod } = event else {
+        return Err(PlannerError::NotFound(
+            "this event is not a proof of delivery, so it has no signature".into(),
+        ));
+    };
+    let signature = pod.signature.ok_or_else(|| {
+        PlannerError::NotFound(
+            "this proof of delivery has no signature (it was proven with a photo)".into(),
+        )
+    })?;
+    Ok((
+        [
+            ("content-type", "image/svg+xml"),
+            // Drawn from a device's data: never let a browser run anything in it.
+            (
+                "content-security-policy",
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+            ("x-content-type-options", "nosniff"),
+            // An event never changes once recorded.
+            ("cache-control", "private, max-age=86400, immutable"),
+        ],
+        signature.to_svg(),
+    )
+        .into_response())
 }

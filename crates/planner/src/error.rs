@@ -22,6 +22,15 @@ pub enum PlannerError {
     HashMismatch(String),
     #[error("{0}")]
     TooLarge(String),
+    /// An import with problems: every row that has one is listed, and nothing was stored.
+    #[error("{message}")]
+    InvalidImport {
+        message: String,
+        rows: Vec<crate::import::RowProblem>,
+    },
+    /// A body in a format the endpoint does not read (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// The database is unreachable or too busy; the client should retry later (503).
     #[error("{0}")]
     Unavailable(String),
@@ -37,7 +46,10 @@ pub enum PlannerError {
 impl PlannerError {
     pub fn status(&self) -> StatusCode {
         match self {
-            PlannerError::Invalid(_) => StatusCode::BAD_REQUEST,
+            PlannerError::Invalid(_) | PlannerError::InvalidImport { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            PlannerError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PlannerError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             PlannerError::Forbidden(_) => StatusCode::FORBIDDEN,
             PlannerError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -58,6 +70,8 @@ impl PlannerError {
     pub fn code(&self) -> &'static str {
         match self {
             PlannerError::Invalid(_) => "invalid",
+            PlannerError::InvalidImport { .. } => "invalid_import",
+            PlannerError::UnsupportedMediaType(_) => "unsupported_media_type",
             PlannerError::Unauthorized(_) => "unauthorized",
             PlannerError::Forbidden(_) => "forbidden",
             PlannerError::NotFound(_) => "not_found",
@@ -111,6 +125,12 @@ impl IntoResponse for PlannerError {
                 message,
             },
         };
+        if let PlannerError::InvalidImport { rows, .. } = &self {
+            // The usual body, with the rows that have problems beside code and message.
+            let mut body = serde_json::json!(body);
+            body["error"]["rows"] = serde_json::json!(rows);
+            return (status, axum::Json(body)).into_response();
+        }
         (status, axum::Json(body)).into_response()
     }
 }

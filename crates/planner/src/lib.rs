@@ -6,6 +6,8 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod import;
+pub mod openapi;
 pub mod storage;
 
 pub use error::PlannerError;

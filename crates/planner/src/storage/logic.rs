@@ -960,25 +960,33 @@ pub fn import(db: &mut dyn Db, tenant: Uuid, import: &Import) -> Result<Imported
     }
 
     let mut known: HashMap<&str, NewCustomer> = HashMap::new();
+    let mut unknown: BTreeSet<&str> = BTreeSet::new();
     for (at, reference) in &import.refs {
         if known.contains_key(reference.as_str()) {
             continue;
         }
-        let row = db.one(
-            "SELECT id, name, kind, address, lat, lon, contact_name, contact_phone
-             FROM customers WHERE tenant_id = $1 AND ref = $2",
-            p![tenant, reference],
-        )?;
+        let row = if unknown.contains(reference.as_str()) {
+            None
+        } else {
+            db.one(
+                "SELECT id, name, kind, address, lat, lon, contact_name, contact_phone
+                 FROM customers WHERE tenant_id = $1 AND ref = $2",
+                p![tenant, reference],
+            )?
+        };
         match row {
             Some(r) => {
                 known.insert(reference, stored_customer(&r, reference)?);
             }
-            None => problems.add(
+            None => {
+                unknown.insert(reference);
+                problems.add(
                 at,
                 format!(
                     "no customer has the ref \"{reference}\": give the customer's details in this file, or import the customer first"
                 ),
-            ),
+            );
+            }
         }
     }
 

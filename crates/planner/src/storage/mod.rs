@@ -6,7 +6,7 @@ pub mod sql;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
-use doorstep_domain::sync::{PullRequest, PullResponse, PushRequest, PushResponse};
+use doorstep_domain::sync::{OpBody, PullRequest, PullResponse, PushRequest, PushResponse};
 use doorstep_domain::Route;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -16,6 +16,7 @@ pub use sqlite::Sqlite;
 
 use sql::Db;
 
+use crate::import::{Import, Imported};
 use crate::{PlannerError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,8 +65,9 @@ pub struct User {
 }
 
 /// What dispatch may change on a stop. `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"address": "Keizersgracht 12, Amsterdam", "window_start": "09:00:00", "window_end": "11:30:00"}))]
 pub struct StopEdit {
     pub address: Option<String>,
     pub window_start: Option<chrono::NaiveTime>,
@@ -74,7 +76,7 @@ pub struct StopEdit {
 }
 
 /// The dispatcher's view of one route: each stop with its status and its events.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RouteReport {
     pub route: Route,
     pub courier_id: Option<Uuid>,
@@ -83,18 +85,21 @@ pub struct RouteReport {
     pub events: Vec<EventReport>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EventReport {
     pub id: Uuid,
     pub stop_id: Uuid,
+    /// `pod`, `failed_attempt` or `condition_note`.
     pub kind: String,
+    /// The body of the op that recorded it, as the device sent it.
+    #[schema(value_type = doorstep_domain::sync::OpBody)]
     pub body: serde_json::Value,
     pub photos: Vec<PhotoState>,
     /// False while a photo it names has not fully arrived.
     pub complete: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PhotoState {
     pub sha256: String,
     pub received: bool,
@@ -148,6 +153,13 @@ pub trait Storage: Send + Sync {
         bytes: &[u8],
     ) -> Result<u64>;
     fn blob(&self, tenant: Uuid, sha256: &str) -> Result<Option<Vec<u8>>>;
+    /// Stores a read import in one transaction: upserts its customers by ref and saves its
+    /// routes, each announced in the change log so couriers' devices get them on their next
+    /// pull. When anything is wrong (an unknown courier or customer, a route id that exists)
+    /// nothing is stored and every problem is listed (`PlannerError::InvalidImport`).
+    fn import(&self, tenant: Uuid, import: &Import) -> Result<Imported>;
+    /// An event as the device recorded it, unless unknown in this tenant.
+    fn event(&self, tenant: Uuid, id: Uuid) -> Result<Option<OpBody>>;
 }
 
 /// A database that runs one closure as one transaction. The closure may run more than once
@@ -297,6 +309,14 @@ impl<B: Backend> Storage for SqlStorage<B> {
 
     fn blob(&self, tenant: Uuid, sha256: &str) -> Result<Option<Vec<u8>>> {
         self.0.read(&mut |db| logic::blob(db, tenant, sha256))
+    }
+
+    fn import(&self, tenant: Uuid, import: &Import) -> Result<Imported> {
+        self.0.write(&mut |db| logic::import(db, tenant, import))
+    }
+
+    fn event(&self, tenant: Uuid, id: Uuid) -> Result<Option<OpBody>> {
+        self.0.read(&mut |db| logic::event(db, tenant, id))
     }
 }
 

@@ -14,7 +14,13 @@ use super::sql::{Db, Dialect, Row, Val};
 use super::Backend;
 use crate::{PlannerError, Result};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_customers.sql"),
+    ),
+];
 const RETRIES: usize = 8;
 
 pub struct Postgres {

@@ -16,6 +16,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_scope_exits.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_customers.sql"),
+    ),
 ];
 
 pub struct Sqlite {
