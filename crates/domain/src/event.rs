@@ -49,8 +49,35 @@ impl<'de> Deserialize<'de> for SignaturePoint {
     }
 }
 
+// Documented as the compact `[x, y, t]` it is written as (its serde impls are hand-written).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for SignaturePoint {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Type};
+        let number = |what: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .description(Some(what))
+        };
+        ArrayBuilder::new()
+            .description(Some(
+                "A point of a signature stroke: [x, y, t], canvas pixels and milliseconds \
+                 ({\"x\", \"y\", \"t\"} is read too)",
+            ))
+            .prefix_items([number("x"), number("y"), number("t")])
+            .items(ArrayItems::False)
+            .min_items(Some(3))
+            .max_items(Some(3))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for SignaturePoint {}
+
 /// A signature as vector strokes on a canvas of `width` × `height`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signature {
     pub width: u32,
     pub height: u32,
@@ -59,6 +86,7 @@ pub struct Signature {
 
 /// A position fix from the phone. A fix at exactly 0,0 is what a stub reports: no fix.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GpsFix {
     pub lat: f64,
     pub lon: f64,
@@ -66,6 +94,7 @@ pub struct GpsFix {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShortfallReason {
     Damaged,
@@ -76,6 +105,7 @@ pub enum ShortfallReason {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
     NobodyHome,
@@ -86,6 +116,7 @@ pub enum FailureReason {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoteCategory {
     DamagedPackaging,
@@ -98,6 +129,7 @@ pub enum NoteCategory {
 
 /// What was handed over on one order line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineOutcome {
     pub line_id: Uuid,
     pub delivered_qty: u32,
@@ -118,6 +150,7 @@ impl LineOutcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PodOutcome {
     Delivered,
@@ -135,12 +168,15 @@ impl PodOutcome {
 
 /// A proof of delivery as the courier enters it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPod {
     pub stop_id: Uuid,
     pub recipient_name: String,
     pub signature: Option<Signature>,
     #[serde(default)]
+    /// Photo names (lowercase hex SHA-256 of the bytes), each uploaded to `/v1/blobs/{sha256}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub photos: Vec<PhotoHash>,
     pub gps: Option<GpsFix>,
     pub lines: Vec<LineOutcome>,
@@ -151,11 +187,14 @@ pub struct NewPod {
 
 /// A saved proof of delivery. Never changed after it is saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pod {
     pub id: Uuid,
     pub stop_id: Uuid,
     pub recipient_name: String,
     pub signature: Option<Signature>,
+    /// Photo names (lowercase hex SHA-256 of the bytes), each uploaded to `/v1/blobs/{sha256}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub photos: Vec<PhotoHash>,
     pub gps: Option<GpsFix>,
     pub lines: Vec<LineOutcome>,
@@ -166,43 +205,55 @@ pub struct Pod {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewFailedAttempt {
     pub stop_id: Uuid,
     pub reason: FailureReason,
     pub note: Option<String>,
+    /// A photo name (lowercase hex SHA-256 of the bytes), uploaded to `/v1/blobs/{sha256}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub photo: Option<PhotoHash>,
     pub gps: Option<GpsFix>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FailedAttempt {
     pub id: Uuid,
     pub stop_id: Uuid,
     pub reason: FailureReason,
     pub note: Option<String>,
+    /// A photo name (lowercase hex SHA-256 of the bytes), uploaded to `/v1/blobs/{sha256}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub photo: Option<PhotoHash>,
     pub gps: Option<GpsFix>,
     pub captured_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewConditionNote {
     pub stop_id: Uuid,
     pub category: NoteCategory,
     pub text: String,
     #[serde(default)]
+    /// Photo names (lowercase hex SHA-256 of the bytes), each uploaded to `/v1/blobs/{sha256}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub photos: Vec<PhotoHash>,
     pub line_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConditionNote {
     pub id: Uuid,
     pub stop_id: Uuid,
     pub category: NoteCategory,
     pub text: String,
+    /// Photo names (lowercase hex SHA-256 of the bytes), each uploaded to `/v1/blobs/{sha256}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub photos: Vec<PhotoHash>,
     pub line_id: Option<Uuid>,
     pub captured_at: DateTime<Utc>,

@@ -11,6 +11,7 @@ use crate::error::DomainError;
 
 /// One courier's day: stops in the order they will be driven.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Route {
     pub id: Uuid,
     pub date: NaiveDate,
@@ -19,6 +20,7 @@ pub struct Route {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerKind {
     /// A business account (a store, a restaurant).
@@ -29,6 +31,7 @@ pub enum CustomerKind {
 
 /// One address to visit, with what to hand over there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stop {
     pub id: Uuid,
     /// 1-based order on the route.
@@ -50,6 +53,7 @@ pub struct Stop {
 
 /// What was ordered: one product, a whole number of units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub id: Uuid,
     pub sku: String,
@@ -123,6 +127,7 @@ impl Stop {
 
 /// Where a stop is in its life. The courier's status only moves forward within one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StopStatus {
     Pending,

@@ -9,6 +9,7 @@ use crate::route::StopStatus;
 
 /// What one outbox entry asks the planner to apply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OpBody {
     PodRecorded {
@@ -64,6 +65,7 @@ impl OpBody {
 /// One outbox entry, numbered `(device_id, epoch, seq)` with `seq` contiguous from 1 within an
 /// epoch. `sha256` is the hash of the body's JSON: the same seq with another hash is a conflict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Op {
     pub device_id: Uuid,
     pub epoch: u32,
@@ -74,6 +76,12 @@ pub struct Op {
 
 /// `POST /v1/enroll`: a device trades a one-time code for a device token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "code": "7Q4K-M2XD",
+    "device_id": "0192f1d6-7d1c-7b4e-9a51-6c1f2e3d4a5b",
+    "device_name": "Ana's phone"
+})))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub code: String,
@@ -83,6 +91,7 @@ pub struct EnrollRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     /// Shown once; the planner keeps only its hash.
     pub token: String,
@@ -93,6 +102,23 @@ pub struct EnrollResponse {
 
 /// `POST /v1/sync/push`: ops `(device_id, epoch, seq)` in seq order, contiguous.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "device_id": "0192f1d6-7d1c-7b4e-9a51-6c1f2e3d4a5b",
+    "epoch": 1,
+    "ops": [{
+        "device_id": "0192f1d6-7d1c-7b4e-9a51-6c1f2e3d4a5b",
+        "epoch": 1,
+        "seq": 1,
+        "sha256": "9f2c4e0b7a1d3c5e8f6a4b2d0c9e7f5a3b1d8c6e4f2a0b9d7c5e3f1a8b6d4c2e",
+        "body": {
+            "type": "stop_advanced",
+            "stop_id": "0192f1d6-9a0e-7c3d-8b2a-1f4e5d6c7b8a",
+            "status": "en_route",
+            "at": "2025-03-04T08:15:00Z"
+        }
+    }]
+})))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub device_id: Uuid,
@@ -102,6 +128,7 @@ pub struct PushRequest {
 
 /// An op the planner stored and acknowledged but could not apply, with the reason in plain words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejection {
     pub epoch: u32,
     pub seq: u64,
@@ -110,6 +137,7 @@ pub struct Rejection {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// Every op up to this seq (in the pushed epoch) is stored: the device may trim its outbox.
     pub acked_seq: u64,
@@ -118,6 +146,12 @@ pub struct PushResponse {
 
 /// `POST /v1/sync/pull`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "device_id": "0192f1d6-7d1c-7b4e-9a51-6c1f2e3d4a5b",
+    "epoch": 1,
+    "cursor": 0
+})))]
 #[serde(deny_unknown_fields)]
 pub struct PullRequest {
     pub device_id: Uuid,
@@ -129,6 +163,7 @@ pub struct PullRequest {
 /// A route as the planner holds it now, with its version (the change-log position of its
 /// last change) and the dispatch-owned state of each stop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RouteState {
     pub route: crate::Route,
     pub version: u64,
@@ -137,6 +172,7 @@ pub struct RouteState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub cursor: u64,
     /// The latest state of every route in scope that changed after the request's cursor.
@@ -162,12 +198,20 @@ pub fn scope_checksum(versions: &mut [(Uuid, u64)]) -> String {
 
 /// The body of every 4xx/5xx answer: `{"error": {"code", "message"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "error": {"code": "invalid", "message": "type the enrolment code dispatch gave you"}
+})))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
+    /// A stable word a client may branch on: `invalid`, `unauthorized`, `forbidden`,
+    /// `not_found`, `conflict`, `gap`, `hash_mismatch`, `too_large`, `unavailable`, `internal`.
     pub code: String,
+    /// What went wrong, in plain words a person can act on.
     pub message: String,
 }

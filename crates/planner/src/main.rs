@@ -1,4 +1,5 @@
-//! `doorstep-planner`: serve the API, print the configuration, seed the demo tenant.
+//! `doorstep-planner`: serve the API, print the configuration or the API document, seed the
+//! demo tenant.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use clap::{Parser, Subcommand};
 use doorstep_domain::SystemClock;
 use doorstep_planner::api::{router, AppState};
 use doorstep_planner::config::{Config, EXAMPLE};
-use doorstep_planner::{demo, storage, PlannerError};
+use doorstep_planner::{demo, openapi, storage, PlannerError};
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +36,9 @@ enum Command {
     },
     /// Print the commented default configuration.
     DefaultConfig,
+    /// Print the API document (OpenAPI 3.1) generated from the code; it is checked in as
+    /// crates/planner/openapi.json.
+    Openapi,
     /// Seed a demo tenant and print each user's enrolment code.
     Demo {
         #[arg(long)]
@@ -64,6 +68,7 @@ fn run(cli: Cli) -> Result<(), PlannerError> {
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::DefaultConfig => print!("{EXAMPLE}"),
+        Command::Openapi => print!("{}", openapi::to_json(&openapi::document())),
         Command::Demo { db, json } => {
             config.db = db.unwrap_or(config.db);
             let storage = storage::open(&config.db)?;
