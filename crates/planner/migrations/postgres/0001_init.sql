@@ -144,14 +144,19 @@ CREATE TABLE blob_chunks (
     PRIMARY KEY (tenant_id, sha256, "offset")
 );
 
--- The change log pull cursors walk. A sequence alone is not commit-ordered on PostgreSQL (a
--- transaction that took 41 can commit after 42 was served); writers take the tenant's
--- change-log lock (an advisory lock held to commit) before they append, so within a tenant seq
--- order is commit order. left_user_id names the user a reassigned route left.
+-- The change log pull cursors walk. A sequence taken by the writer is not commit-ordered on
+-- PostgreSQL (a transaction that took 41 can commit after 42 was served, and a cursor at 42
+-- would skip it for ever). So writers append changes unnumbered (seq NULL), holding no shared
+-- lock; a short numbering transaction under the tenant's advisory lock gives committed changes
+-- their seq from change_numbers, which makes seq order commit order. Pulls serve numbered
+-- changes only. left_user_id names the user a reassigned route left.
+CREATE SEQUENCE change_numbers;
 CREATE TABLE changes (
-    seq           bigserial PRIMARY KEY,
+    id            bigserial PRIMARY KEY,
+    seq           bigint UNIQUE,
     tenant_id     uuid NOT NULL,
     route_id      uuid NOT NULL,
     left_user_id  uuid
 );
 CREATE INDEX changes_by_tenant ON changes (tenant_id, seq);
+CREATE INDEX changes_unnumbered ON changes (tenant_id) WHERE seq IS NULL;

@@ -5,13 +5,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use doorstep_domain::sync::{
-    scope_checksum, OpBody, PullRequest, PullResponse, PushRequest, PushResponse, Rejection,
+    scope_checksum, Op, OpBody, PullRequest, PullResponse, PushRequest, PushResponse, Rejection,
     RouteState,
 };
 use doorstep_domain::{sha256_hex, OrderLine, Route, Stop, StopStatus};
 use uuid::Uuid;
 
-use super::sql::{p, Db, Row};
+use super::sql::{p, Db, Row, Val};
 use super::{EventReport, PhotoState, Principal, Role, RouteReport, StopEdit, User};
 use crate::import::{CustomerOf, Import, Imported, NewCustomer, Problems};
 use crate::{PlannerError, Result};
@@ -177,17 +177,27 @@ pub fn revoke_device(
     Ok(())
 }
 
-/// Takes the tenant's change-log lock, held to commit: changes are numbered in commit order,
-/// so a pull cursor never steps over a change that commits late (DESIGN.md §3). Writers take
-/// it as late as they can; it is the only lock taken after it is the routes row.
-fn lock_changes(db: &mut dyn Db, tenant: Uuid) -> Result<()> {
-    db.lock(&format!("changes:{tenant}"))
+/// Numbers the tenant's changes that have committed since the last call, in one short
+/// transaction under the tenant's change-log lock (PostgreSQL). Writers append changes
+/// unnumbered and hold no shared lock; a change is numbered only once it has committed, and
+/// numbering transactions take turns, so seq order is commit order: a pull cursor never steps
+/// over a change that commits late (DESIGN.md §3). Pulls call it first (read-your-writes).
+/// SQLite has one writer: AUTOINCREMENT is already commit order.
+pub fn number_changes(db: &mut dyn Db, tenant: Uuid) -> Result<()> {
+    if db.dialect() == super::sql::Dialect::Sqlite {
+        return Ok(());
+    }
+    db.lock(&format!("changes:{tenant}"))?;
+    db.exec(
+        "UPDATE changes SET seq = nextval('change_numbers') WHERE tenant_id = $1 AND seq IS NULL",
+        p![tenant],
+    )?;
+    Ok(())
 }
 
 /// Records that a route changed; returns its new version. `left` is the user whose scope the
 /// route just left (a reassignment), who will hear of it as a removal.
 fn bump(db: &mut dyn Db, tenant: Uuid, route: Uuid, left: Option<Uuid>) -> Result<u64> {
-    lock_changes(db, tenant)?;
     db.exec(
         "INSERT INTO changes (tenant_id, route_id, left_user_id) VALUES ($1, $2, $3)",
         p![tenant, route, left],
@@ -275,12 +285,12 @@ fn insert_route(
 
 pub fn assign_route(db: &mut dyn Db, tenant: Uuid, route: Uuid, courier: Uuid) -> Result<u64> {
     let name = courier_name(db, tenant, courier)?;
-    lock_changes(db, tenant)?;
+    let sql = format!(
+        "SELECT r.courier_id FROM routes r WHERE r.tenant_id = $1 AND r.id = $2{}",
+        db.dialect().for_update("r")
+    );
     let before = db
-        .one(
-            "SELECT courier_id FROM routes WHERE tenant_id = $1 AND id = $2",
-            p![tenant, route],
-        )?
+        .one(&sql, p![tenant, route])?
         .ok_or_else(|| PlannerError::NotFound(format!("no route {route}")))?
         .opt_id(0)?;
     db.exec(
@@ -436,6 +446,7 @@ pub fn route_report(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<RouteR
 }
 
 /// The stop an op names, with what the rules need to know about it.
+#[derive(Clone)]
 struct StopRow {
     route_id: Uuid,
     status: StopStatus,
@@ -443,150 +454,320 @@ struct StopRow {
     courier_id: Option<Uuid>,
 }
 
-fn stop_row(db: &mut dyn Db, tenant: Uuid, stop: Uuid) -> Result<Option<StopRow>> {
+/// `($s, $s+1, …)` groups for a multi-row statement: `rows` groups of `cols` parameters.
+fn groups(rows: usize, cols: usize, start: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", start + r * cols + c));
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// `$s, $s+1, …` for an `IN (…)` list of `n` parameters.
+fn list(n: usize, start: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The stops a push names, locked (PostgreSQL) in id order so two pushes never deadlock.
+fn stop_rows(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    stops: &BTreeSet<Uuid>,
+) -> Result<HashMap<Uuid, StopRow>> {
+    if stops.is_empty() {
+        return Ok(HashMap::new());
+    }
     let sql = format!(
-        "SELECT s.route_id, s.status, s.cancelled, r.courier_id FROM stops s JOIN routes r ON r.id = s.route_id
-         WHERE s.tenant_id = $1 AND s.id = $2{}",
+        "SELECT s.id, s.route_id, s.status, s.cancelled, r.courier_id FROM stops s JOIN routes r ON r.id = s.route_id
+         WHERE s.tenant_id = $1 AND s.id IN ({}) ORDER BY s.id{}",
+        list(stops.len(), 2),
         db.dialect().for_update("s")
     );
-    db.one(&sql, p![tenant, stop])?
-        .map(|r: Row| {
-            Ok(StopRow {
-                route_id: r.id(0)?,
-                status: parse(&r.text(1)?)?,
-                cancelled: r.flag(2)?,
-                courier_id: r.opt_id(3)?,
-            })
+    let mut params: Vec<Val> = vec![tenant.into()];
+    params.extend(stops.iter().map(Val::from));
+    db.query(&sql, &params)?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.id(0)?,
+                StopRow {
+                    route_id: r.id(1)?,
+                    status: parse(&r.text(2)?)?,
+                    cancelled: r.flag(3)?,
+                    courier_id: r.opt_id(4)?,
+                },
+            ))
         })
-        .transpose()
+        .collect()
 }
 
-fn set_status(db: &mut dyn Db, tenant: Uuid, stop: Uuid, status: StopStatus) -> Result<()> {
-    db.exec(
-        "UPDATE stops SET status = $3 WHERE tenant_id = $1 AND id = $2",
-        p![tenant, stop, status.as_str()],
-    )?;
-    Ok(())
-}
-
-/// Applies one op. `Ok(Some(reason))` is a rejection: the op is stored and acked, not applied.
-/// Routes whose stops changed are added to `changed` (bumped once, at the end of the push).
-fn apply(
+/// Of `ids`, the events the planner holds already, with their stop.
+fn known_events(
     db: &mut dyn Db,
+    tenant: Uuid,
+    ids: &BTreeSet<Uuid>,
+) -> Result<HashMap<Uuid, Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, stop_id FROM events WHERE tenant_id = $1 AND id IN ({})",
+        list(ids.len(), 2)
+    );
+    let mut params: Vec<Val> = vec![tenant.into()];
+    params.extend(ids.iter().map(Val::from));
+    db.query(&sql, &params)?
+        .iter()
+        .map(|r| Ok((r.id(0)?, r.id(1)?)))
+        .collect()
+}
+
+/// An event to store, as one op recorded it.
+struct NewEvent<'a> {
+    id: Uuid,
+    stop_id: Uuid,
+    kind: &'static str,
+    body: &'a OpBody,
+    captured_at: DateTime<Utc>,
+    photos: Vec<&'a str>,
+}
+
+/// What one op does, decided by the rules of DESIGN.md §3 against the stops as this push has
+/// left them so far. `Err(reason)` is a rejection: the op is stored and acked, not applied.
+fn decide<'a>(
     who: &Principal,
-    device: Uuid,
-    body: &OpBody,
-    changed: &mut BTreeSet<Uuid>,
-) -> Result<Option<String>> {
-    let tenant = who.tenant_id;
+    body: &'a OpBody,
+    stops: &HashMap<Uuid, StopRow>,
+    events: &HashMap<Uuid, Uuid>,
+) -> std::result::Result<(Option<NewEvent<'a>>, Option<StopStatus>), String> {
     let stop_id = body.stop_id();
-    let Some(stop) = stop_row(db, tenant, stop_id)? else {
-        return Ok(Some("this stop is not known to the planner".into()));
+    let Some(stop) = stops.get(&stop_id) else {
+        return Err("this stop is not known to the planner".into());
     };
     if who.role == Role::Courier && stop.courier_id != Some(who.user_id) {
-        return Ok(Some(
-            "this stop is on a route that is not assigned to you".into(),
-        ));
+        return Err("this stop is on a route that is not assigned to you".into());
     }
-    let (event_id, kind, captured_at, photos, new_status): (
-        Uuid,
-        &str,
-        DateTime<Utc>,
-        Vec<String>,
-        Option<StopStatus>,
-    ) = match body {
+    let event_id = match body {
+        OpBody::PodRecorded { pod } => Some(pod.id),
+        OpBody::FailedAttemptRecorded { attempt } => Some(attempt.id),
+        OpBody::ConditionNoteRecorded { note } => Some(note.id),
+        OpBody::StopAdvanced { .. } => None,
+    };
+    if event_id.is_some_and(|id| events.contains_key(&id)) {
+        // The same event arrived before (a restored copy, or twice in one push): set union.
+        return Ok((None, None));
+    }
+    let event = |id, kind, captured_at| NewEvent {
+        id,
+        stop_id,
+        kind,
+        body,
+        captured_at,
+        photos: body.photos(),
+    };
+    let (event, status) = match body {
         OpBody::PodRecorded { pod } => {
             let to = pod.outcome.status();
             let status = match pod.corrects {
                 Some(original) => {
-                    let known = db
-                        .row(
-                            "SELECT EXISTS (SELECT 1 FROM events WHERE tenant_id = $1 AND id = $2 AND stop_id = $3)",
-                            p![tenant, original, stop_id],
-                        )?
-                        .flag(0)?;
-                    if !known {
-                        return Ok(Some(
-                            "the proof of delivery this one corrects is not known".into(),
-                        ));
+                    if events.get(&original) != Some(&stop_id) {
+                        return Err("the proof of delivery this one corrects is not known".into());
                     }
-                    Some(to)
+                    to
                 }
                 None => {
                     if stop.cancelled {
-                        return Ok(Some("dispatch cancelled this stop before the delivery arrived; call dispatch".into()));
+                        return Err("dispatch cancelled this stop before the delivery arrived; call dispatch".into());
                     }
-                    match stop.status.advance(to) {
-                        Ok(s) => Some(s),
-                        Err(e) => return Ok(Some(e.to_string())),
-                    }
+                    stop.status.advance(to).map_err(|e| e.to_string())?
                 }
             };
-            (pod.id, "pod", pod.captured_at, pod.photos.clone(), status)
+            (event(pod.id, "pod", pod.captured_at), Some(status))
         }
         OpBody::FailedAttemptRecorded { attempt } => {
             if stop.cancelled {
-                return Ok(Some(
-                    "dispatch cancelled this stop; no attempt was needed".into(),
-                ));
+                return Err("dispatch cancelled this stop; no attempt was needed".into());
             }
-            let status = match stop.status.advance(StopStatus::Failed) {
-                Ok(s) => s,
-                Err(e) => return Ok(Some(e.to_string())),
-            };
+            let status = stop
+                .status
+                .advance(StopStatus::Failed)
+                .map_err(|e| e.to_string())?;
             (
-                attempt.id,
-                "failed_attempt",
-                attempt.captured_at,
-                attempt.photo.iter().cloned().collect(),
+                event(attempt.id, "failed_attempt", attempt.captured_at),
                 Some(status),
             )
         }
-        OpBody::ConditionNoteRecorded { note } => (
-            note.id,
-            "condition_note",
-            note.captured_at,
-            note.photos.clone(),
-            None,
-        ),
+        OpBody::ConditionNoteRecorded { note } => {
+            (event(note.id, "condition_note", note.captured_at), None)
+        }
         OpBody::StopAdvanced { status, .. } => {
-            return match stop.status.advance(*status) {
-                Ok(s) => {
-                    set_status(db, tenant, stop_id, s)?;
-                    changed.insert(stop.route_id);
-                    Ok(None)
-                }
-                Err(e) => Ok(Some(e.to_string())),
-            };
+            let s = stop.status.advance(*status).map_err(|e| e.to_string())?;
+            return Ok((None, Some(s)));
         }
     };
-    let inserted = db.exec(
-        "INSERT INTO events (id, tenant_id, stop_id, kind, body, captured_at, device_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        p![
-            event_id,
-            tenant,
-            stop_id,
-            kind,
-            json(body)?,
-            captured_at,
-            device
-        ],
-    )?;
-    if inserted == 0 {
-        return Ok(None); // the same event arrived before (e.g. from a restored copy): set union
+    Ok((Some(event), status))
+}
+
+/// Applies the new ops of a push set-wise: a handful of statements per push, not per op.
+fn apply_all(
+    db: &mut dyn Db,
+    who: &Principal,
+    device: Uuid,
+    epoch: u32,
+    ops: &[&Op],
+    now: DateTime<Utc>,
+    changed: &mut BTreeSet<Uuid>,
+) -> Result<()> {
+    let tenant = who.tenant_id;
+    const OP_COLS: usize = 8;
+    // Statements stay well under both databases' parameter limits.
+    for chunk in ops.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO ops (tenant_id, device_id, epoch, seq, sha256, kind, body, received_at) VALUES {}",
+            groups(chunk.len(), OP_COLS, 1)
+        );
+        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * OP_COLS);
+        for op in chunk {
+            params.extend([
+                tenant.into(),
+                device.into(),
+                epoch.into(),
+                op.seq.into(),
+                Val::from(&op.sha256),
+                op.body.kind().into(),
+                json(&op.body)?.into(),
+                now.into(),
+            ]);
+        }
+        db.exec(&sql, &params)?;
     }
-    for sha in &photos {
-        db.exec(
-            "INSERT INTO event_photos (tenant_id, event_id, sha256) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            p![tenant, event_id, sha],
-        )?;
+
+    let stop_ids: BTreeSet<Uuid> = ops.iter().map(|o| o.body.stop_id()).collect();
+    let mut stops = stop_rows(db, tenant, &stop_ids)?;
+    let mut event_ids = BTreeSet::new();
+    for op in ops {
+        match &op.body {
+            OpBody::PodRecorded { pod } => {
+                event_ids.insert(pod.id);
+                event_ids.extend(pod.corrects);
+            }
+            OpBody::FailedAttemptRecorded { attempt } => {
+                event_ids.insert(attempt.id);
+            }
+            OpBody::ConditionNoteRecorded { note } => {
+                event_ids.insert(note.id);
+            }
+            OpBody::StopAdvanced { .. } => {}
+        }
     }
-    if let Some(s) = new_status {
-        set_status(db, tenant, stop_id, s)?;
-        changed.insert(stop.route_id);
+    let mut events = known_events(db, tenant, &event_ids)?;
+
+    let mut new_events = vec![];
+    let mut new_status: HashMap<Uuid, StopStatus> = HashMap::new();
+    let mut refused: Vec<(u64, Uuid, String)> = vec![];
+    for op in ops {
+        match decide(who, &op.body, &stops, &events) {
+            Err(reason) => refused.push((op.seq, op.body.stop_id(), reason)),
+            Ok((event, status)) => {
+                let stop_id = op.body.stop_id();
+                if let Some(e) = event {
+                    events.insert(e.id, e.stop_id);
+                    new_events.push(e);
+                }
+                if let (Some(s), Some(row)) = (status, stops.get_mut(&stop_id)) {
+                    row.status = s;
+                    new_status.insert(stop_id, s);
+                    changed.insert(row.route_id);
+                }
+            }
+        }
     }
-    Ok(None)
+
+    const EVENT_COLS: usize = 7;
+    for chunk in new_events.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO events (id, tenant_id, stop_id, kind, body, captured_at, device_id) VALUES {} ON CONFLICT DO NOTHING",
+            groups(chunk.len(), EVENT_COLS, 1)
+        );
+        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * EVENT_COLS);
+        for e in chunk {
+            params.extend([
+                e.id.into(),
+                tenant.into(),
+                e.stop_id.into(),
+                e.kind.into(),
+                json(e.body)?.into(),
+                e.captured_at.into(),
+                device.into(),
+            ]);
+        }
+        db.exec(&sql, &params)?;
+    }
+    let photos: Vec<(Uuid, &str)> = new_events
+        .iter()
+        .flat_map(|e| e.photos.iter().map(move |p| (e.id, *p)))
+        .collect();
+    for chunk in photos.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO event_photos (tenant_id, event_id, sha256) VALUES {} ON CONFLICT DO NOTHING",
+            groups(chunk.len(), 3, 1)
+        );
+        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 3);
+        for (event, sha) in chunk {
+            params.extend([tenant.into(), event.into(), (*sha).into()]);
+        }
+        db.exec(&sql, &params)?;
+    }
+    for chunk in refused.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO rejections (tenant_id, device_id, epoch, seq, stop_id, reason) VALUES {}",
+            groups(chunk.len(), 6, 1)
+        );
+        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 6);
+        for (seq, stop, reason) in chunk {
+            params.extend([
+                tenant.into(),
+                device.into(),
+                epoch.into(),
+                (*seq).into(),
+                stop.into(),
+                reason.into(),
+            ]);
+        }
+        db.exec(&sql, &params)?;
+    }
+    let statuses: Vec<(Uuid, StopStatus)> = new_status.into_iter().collect();
+    for chunk in statuses.chunks(500) {
+        let mut sql = String::from("UPDATE stops SET status = CASE id");
+        let mut params: Vec<Val> = vec![tenant.into()];
+        for (stop, status) in chunk {
+            sql.push_str(&format!(
+                " WHEN ${} THEN ${}",
+                params.len() + 1,
+                params.len() + 2
+            ));
+            params.extend([stop.into(), status.as_str().into()]);
+        }
+        sql.push_str(&format!(
+            " ELSE status END WHERE tenant_id = $1 AND id IN ({})",
+            (0..chunk.len())
+                .map(|i| format!("${}", 2 + 2 * i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        db.exec(&sql, &params)?;
+    }
+    Ok(())
 }
 
 fn acked(db: &mut dyn Db, device: Uuid, epoch: u32) -> Result<u64> {
@@ -678,44 +859,31 @@ pub fn push(
             )));
         }
     }
-    let mut changed = BTreeSet::new();
-    for op in &req.ops {
-        if op.seq <= stored {
-            let hash = db
-                .row(
-                    "SELECT sha256 FROM ops WHERE device_id = $1 AND epoch = $2 AND seq = $3",
-                    p![device, req.epoch, op.seq],
-                )?
-                .text(0)?;
-            if hash != op.sha256 {
+    let last = req.ops.last().map_or(0, |o| o.seq);
+    if last > 0 && req.ops[0].seq <= stored {
+        // Replays: each must be what the planner stored under its seq.
+        let held: HashMap<u64, String> = db
+            .query(
+                "SELECT seq, sha256 FROM ops WHERE device_id = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4",
+                p![device, req.epoch, req.ops[0].seq, stored.min(last)],
+            )?
+            .iter()
+            .map(|r| Ok((r.uint(0)?, r.text(1)?)))
+            .collect::<Result<_>>()?;
+        for op in req.ops.iter().take_while(|o| o.seq <= stored) {
+            if held.get(&op.seq) != Some(&op.sha256) {
                 tracing::warn!(device = %device, epoch = req.epoch, seq = op.seq, "op replayed with different content");
                 return Err(PlannerError::Conflict(format!(
                     "op {} was received before with different content; call dispatch",
                     op.seq
                 )));
             }
-            continue;
         }
-        db.exec(
-            "INSERT INTO ops (tenant_id, device_id, epoch, seq, sha256, kind, body, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            p![
-                who.tenant_id,
-                device,
-                req.epoch,
-                op.seq,
-                &op.sha256,
-                op.body.kind(),
-                json(&op.body)?,
-                now
-            ],
-        )?;
-        if let Some(reason) = apply(db, who, device, &op.body, &mut changed)? {
-            db.exec(
-                "INSERT INTO rejections (tenant_id, device_id, epoch, seq, stop_id, reason) VALUES ($1, $2, $3, $4, $5, $6)",
-                p![who.tenant_id, device, req.epoch, op.seq, op.body.stop_id(), reason],
-            )?;
-        }
+    }
+    let fresh: Vec<&Op> = req.ops.iter().filter(|o| o.seq > stored).collect();
+    let mut changed = BTreeSet::new();
+    if !fresh.is_empty() {
+        apply_all(db, who, device, req.epoch, &fresh, now, &mut changed)?;
     }
     for route in changed {
         bump(db, who.tenant_id, route, None)?;

@@ -166,6 +166,7 @@ pub trait Storage: Send + Sync {
 /// (PostgreSQL retries a transaction that lost a race), so it must not have side effects
 /// outside the transaction.
 pub trait Backend: Send + Sync {
+    fn dialect(&self) -> sql::Dialect;
     fn write<T>(&self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T>;
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T>;
 }
@@ -270,6 +271,10 @@ impl<B: Backend> Storage for SqlStorage<B> {
     }
 
     fn pull(&self, who: &Principal, req: &PullRequest) -> Result<PullResponse> {
+        if self.0.dialect() == sql::Dialect::Postgres {
+            self.0
+                .write(&mut |db| logic::number_changes(db, who.tenant_id))?;
+        }
         self.0.read(&mut |db| logic::pull(db, who, req))
     }
 

@@ -197,6 +197,10 @@ impl Postgres {
 }
 
 impl Backend for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
     fn write<T>(&self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T> {
         self.run(IsolationLevel::ReadCommitted, false, f)
     }

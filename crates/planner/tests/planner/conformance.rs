@@ -633,7 +633,66 @@ fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
     assert!(matches!(missing, Err(PlannerError::Invalid(_))));
 }
 
+/// A push is applied set-wise, but judged op by op in seq order: an op sees what the ops
+/// before it in the same push did.
+fn the_ops_of_one_push_are_judged_in_order(backing: Backing) {
+    let f = fixture(backing);
+    let sam = f.enrol("Sam Courier");
+    let (_, _, route) = f.courier("Sam Courier");
+    let stop = f.stop(route, 4);
+    let advance = |status| OpBody::StopAdvanced {
+        stop_id: stop,
+        status,
+        at: f.clock.now(),
+    };
+    let first = f.pod(stop);
+    let OpBody::PodRecorded { pod } = &first else {
+        unreachable!()
+    };
+    let mut correction = pod.clone();
+    correction.id = f.clock.new_id();
+    correction.corrects = Some(pod.id);
+    correction.outcome = PodOutcome::PartlyDelivered;
+    let bodies = vec![
+        advance(StopStatus::EnRoute),
+        advance(StopStatus::Arrived),
+        first.clone(),
+        OpBody::PodRecorded { pod: correction },
+        f.pod(stop), // a second first delivery: the stop is delivered already
+        first,       // the same POD twice in one push: set union
+        advance(StopStatus::EnRoute), // backwards
+    ];
+    let ops = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| op(&sam, 1, i as u64 + 1, b))
+        .collect();
+    let answer = f
+        .storage
+        .push(
+            &sam,
+            &PushRequest {
+                device_id: sam.device_id.unwrap(),
+                epoch: 1,
+                ops,
+            },
+            f.clock.now(),
+        )
+        .unwrap();
+    assert_eq!(answer.acked_seq, 7);
+    let refused: Vec<u64> = answer.rejections.iter().map(|r| r.seq).collect();
+    assert_eq!(refused, vec![5, 7], "{:?}", answer.rejections);
+    let report = f.route(route);
+    assert_eq!(
+        report.events.len(),
+        2,
+        "the POD and its correction, once each"
+    );
+    assert_eq!(report.route.stops[3].status, StopStatus::PartlyDelivered);
+}
+
 crate::on_both_stores!(
+    the_ops_of_one_push_are_judged_in_order,
     enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked,
     pushes_are_idempotent_contiguous_and_refuse_changed_content,
     ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason,
@@ -645,11 +704,12 @@ crate::on_both_stores!(
     dispatch_edits_are_checked_and_bump_the_version,
 );
 
-/// The race the change-log lock exists for, made to happen on purpose (PostgreSQL only: SQLite
-/// has one writer at a time). Another session holds a share lock on route A's row, so an edit
-/// on route A stops at its last statement (the version bump), just before its commit; meanwhile an edit on route B runs and a device pulls. Without the
-/// lock, B's change would be numbered after A's, commit first, be served, and the cursor would
-/// step over A's change for ever.
+/// The race commit-ordered numbering exists for, made to happen on purpose (PostgreSQL only:
+/// SQLite has one writer at a time). Another session holds a share lock on route A's row, so an
+/// edit on route A stops at its last statement (the version bump), just before its commit;
+/// meanwhile an edit on route B commits and a device pulls. Had the writers numbered their
+/// changes themselves, A's number would be below B's, B would be served, and the cursor would
+/// step over A's change for ever (checked: numbering in `bump` makes this test fail).
 #[test]
 fn postgres_a_change_that_commits_late_is_not_stepped_over() {
     let f = fixture(Backing::Postgres);
