@@ -6,7 +6,8 @@
 //! `--ops` PODs for stops of its own route. The floor inserts the same number of rows of the
 //! same shape into a scratch table in batches of 1,000 rows per INSERT, one commit per batch.
 //!
-//! `cargo bench -p doorstep-planner --bench p3_ingest -- [--devices N] [--ops K]`; the
+//! `cargo bench -p doorstep-planner --bench p3_ingest -- [--devices N] [--ops K]` (without
+//! `--ops`, three runs: 10, 30 and 100 ops per device); the
 //! database server is `DOORSTEP_BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432/postgres);
 //! a fresh database is created and dropped.
 
@@ -33,22 +34,28 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let devices = arg(&args, "--devices", 1000);
-    let per_device = arg(&args, "--ops", 10);
+    // How many ops each device pushes: a few minutes offline, an hour, a morning.
+    let sizes: Vec<usize> = match arg(&args, "--ops", 0) {
+        0 => vec![10, 30, 100],
+        k => vec![k],
+    };
     let admin = std::env::var("DOORSTEP_BENCH_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let mut salt = [0u8; 6];
-    getrandom::fill(&mut salt).unwrap();
-    let name = format!("doorstep_bench_{}", hex::encode(salt));
-    let mut admin_client = postgres::Client::connect(&admin, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
-    admin_client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-    let result = std::panic::catch_unwind(|| run(&url, devices, per_device));
-    let _ = admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
+    for per_device in sizes {
+        let mut salt = [0u8; 6];
+        getrandom::fill(&mut salt).unwrap();
+        let name = format!("doorstep_bench_{}", hex::encode(salt));
+        let mut admin_client = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+        admin_client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        let result = std::panic::catch_unwind(|| run(&url, devices, per_device));
+        let _ = admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        if let Err(e) = result {
+            std::panic::resume_unwind(e);
+        }
     }
 }
 
