@@ -627,7 +627,7 @@ fn apply_all(
     ops: &[&Op],
     now: DateTime<Utc>,
     changed: &mut BTreeSet<Uuid>,
-) -> Result<()> {
+) -> Result<Vec<Rejection>> {
     let tenant = who.tenant_id;
     const OP_COLS: usize = 8;
     // Statements stay well under both databases' parameter limits.
@@ -767,7 +767,15 @@ fn apply_all(
         ));
         db.exec(&sql, &params)?;
     }
-    Ok(())
+    Ok(refused
+        .into_iter()
+        .map(|(seq, stop, reason)| Rejection {
+            epoch,
+            seq,
+            stop_id: Some(stop),
+            reason,
+        })
+        .collect())
 }
 
 fn acked(db: &mut dyn Db, device: Uuid, epoch: u32) -> Result<u64> {
@@ -882,23 +890,28 @@ pub fn push(
     }
     let fresh: Vec<&Op> = req.ops.iter().filter(|o| o.seq > stored).collect();
     let mut changed = BTreeSet::new();
-    if !fresh.is_empty() {
-        apply_all(db, who, device, req.epoch, &fresh, now, &mut changed)?;
-    }
+    let refused = if fresh.is_empty() {
+        vec![]
+    } else {
+        apply_all(db, who, device, req.epoch, &fresh, now, &mut changed)?
+    };
     for route in changed {
         bump(db, who.tenant_id, route, None)?;
     }
-    let acked_seq = acked(db, device, req.epoch)?;
-    // Rejections of earlier pushes whose answer was lost come back too.
-    let first = req
-        .ops
-        .first()
-        .map_or(acked_seq, |o| o.seq.saturating_sub(1));
-    let mut all = rejections(db, device, req.epoch, first)?;
-    all.retain(|r| r.seq <= acked_seq);
+    let acked_seq = stored.max(last);
+    // A push that replays stored ops follows an answer that was lost: the rejections of those
+    // ops come back too. Otherwise the rejections are this push's own.
+    let rejections = match req.ops.first() {
+        Some(first) if first.seq <= stored => {
+            let mut all = rejections(db, device, req.epoch, first.seq - 1)?;
+            all.retain(|r| r.seq <= acked_seq);
+            all
+        }
+        _ => refused,
+    };
     Ok(PushResponse {
         acked_seq,
-        rejections: all,
+        rejections,
     })
 }
 
