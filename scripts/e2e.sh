@@ -4,10 +4,14 @@
 # Starts a virtual display (Xvfb) and one tauri-driver (which runs WebKitWebDriver, which starts
 # the app), seeds a fresh data dir with today's demo route, runs the stories in tests/e2e with
 # Node's test runner, and stops everything it started. The last line reads `N passed, M failed`.
+# Test files run one after another (one app session at a time through the one tauri-driver);
+# a file may start the app on a data dir of its own (tests/e2e/planner.test.js: an empty phone
+# enrolled against a planner it starts itself).
 #
 # Needs: target/debug/doorstep built with `cargo build --features custom-protocol` (serves
-# ui/dist), target/debug/doorstep-field, Xvfb, WebKitWebDriver, tauri-driver, node >= 20.
-# Screenshots: target/e2e-screens/. Environment overrides: E2E_APP, E2E_FIELD_BIN,
+# ui/dist), target/debug/doorstep-field, target/debug/doorstep-planner, Xvfb, WebKitWebDriver,
+# tauri-driver, node >= 20 (`make e2e` builds all three binaries).
+# Screenshots: target/e2e-screens/. Environment overrides: E2E_APP, E2E_FIELD_BIN, E2E_PLANNER_BIN,
 # E2E_KEEP_DATA=1 (keep the temp data dir), TAURI_DRIVER (path of tauri-driver),
 # E2E_SERVE_DIST=1 (only for a binary built WITHOUT custom-protocol, which loads the devUrl
 # http://localhost:1420: serve ui/dist there for the run).
@@ -16,6 +20,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APP="${E2E_APP:-$ROOT/target/debug/doorstep}"
 FIELD="${E2E_FIELD_BIN:-$ROOT/target/debug/doorstep-field}"
+PLANNER="${E2E_PLANNER_BIN:-$ROOT/target/debug/doorstep-planner}"
 TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")}"
 NATIVE_DRIVER="${NATIVE_DRIVER:-$(command -v WebKitWebDriver || echo /usr/bin/WebKitWebDriver)}"
 SCREENS="$ROOT/target/e2e-screens"
@@ -24,6 +29,7 @@ die() { echo "e2e: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 [ -x "$APP" ] || die "app binary not found: $APP (build it with: cargo build --features custom-protocol)"
 [ -x "$FIELD" ] || die "doorstep-field not found: $FIELD"
+[ -x "$PLANNER" ] || die "doorstep-planner not found: $PLANNER (make app builds it)"
 [ -x "$TAURI_DRIVER" ] || die "tauri-driver not found (cargo install tauri-driver --version ^2 --locked)"
 [ -x "$NATIVE_DRIVER" ] || die "WebKitWebDriver not found (apt-get install webkit2gtk-driver)"
 command -v Xvfb >/dev/null || die "Xvfb not found (apt-get install xvfb)"
@@ -123,11 +129,13 @@ echo "e2e: display :$DISPLAY_NUM, tauri-driver $URL (native $NATIVE_PORT), data 
 
 # --- the stories
 mkdir -p "$SCREENS"
+rm -f "$SCREENS/interactions.json" # each test file adds its own to it
 set +e
 (
   cd "$ROOT/tests/e2e" &&
     E2E_WEBDRIVER_URL="$URL" E2E_DATA_DIR="$DATA_DIR" E2E_FIELD_BIN="$FIELD" E2E_APP="$APP" \
-      E2E_SCREENS_DIR="$SCREENS" node --test --test-reporter=tap
+      E2E_PLANNER_BIN="$PLANNER" E2E_SCREENS_DIR="$SCREENS" \
+      node --test --test-concurrency=1 --test-reporter=tap
 ) 2>&1 | tee "$WORK/tap.log"
 rc=${PIPESTATUS[0]}
 set -e

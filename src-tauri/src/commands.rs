@@ -10,7 +10,7 @@ use doorstep_field::sync::{self, Enrolled, HttpTransport};
 use doorstep_field::views::{PhotoRef, RejectionView, RouteView, Saved, StopDetail, SyncState};
 use doorstep_field::Store;
 use tauri::ipc::{InvokeBody, Request};
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 use uuid::Uuid;
 
 use crate::error::CommandError;
@@ -108,17 +108,27 @@ pub fn sync_state(engine: State<'_, Engine>) -> Answer<SyncState> {
 }
 
 /// Enrols this phone with a planner using the one-time code dispatch gave the courier.
+///
+/// The transport is reqwest's blocking client, which panics when it is built or used on an
+/// async runtime's worker (as an async command runs): the whole exchange runs on a blocking
+/// thread, and the UI's thread is never held up by the network.
 #[tauri::command]
-pub async fn enroll(
-    engine: State<'_, Engine>,
+pub async fn enroll<R: Runtime>(
+    app: AppHandle<R>,
     planner_url: String,
     code: String,
 ) -> Answer<Enrolled> {
-    let transport = HttpTransport::new(planner_url.trim())
-        .map_err(|e| CommandError::invalid(format!("the planner address does not work: {e}")))?;
-    let enrolled = sync::enroll(&mut *engine.store()?, &transport, &planner_url, &code)?;
-    engine.wake_sync();
-    Ok(enrolled)
+    tauri::async_runtime::spawn_blocking(move || {
+        let engine = app.state::<Engine>();
+        let transport = HttpTransport::new(planner_url.trim()).map_err(|e| {
+            CommandError::invalid(format!("the planner address does not work: {e}"))
+        })?;
+        let enrolled = sync::enroll(&mut *engine.store()?, &transport, &planner_url, &code)?;
+        engine.wake_sync();
+        Ok(enrolled)
+    })
+    .await
+    .map_err(|_| CommandError::internal())?
 }
 
 /// Asks the background sync to run now (it also runs after every save and on a timer).

@@ -17,6 +17,16 @@ impl CommandError {
     }
 }
 
+impl CommandError {
+    /// The app itself failed (not the courier's input, not the network).
+    pub fn internal() -> Self {
+        CommandError {
+            code: "internal",
+            message: "the app hit an internal error; restart it — saved records are safe".into(),
+        }
+    }
+}
+
 impl From<FieldError> for CommandError {
     fn from(e: FieldError) -> Self {
         CommandError {

@@ -242,3 +242,27 @@ fn advancing_a_stop_moves_it_forward_only() {
         "this stop is already arrived and cannot be marked on the way"
     );
 }
+
+/// `enroll` is an async command and the transport is reqwest's blocking client, which panics on
+/// an async runtime's worker: the command must run it on a blocking thread and answer in words.
+#[test]
+fn enrolling_with_an_unreachable_planner_answers_in_words_and_keeps_the_app_working() {
+    let app = TestApp::start();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed); // nothing listens there now: the connection is refused at once
+    let err = app
+        .call("enroll", json!({ "plannerUrl": url, "code": "ABCD1234" }))
+        .unwrap_err();
+    assert_eq!(err["code"], "sync", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("unreachable"),
+        "{err}"
+    );
+    let state = app.call("sync_state", json!({})).unwrap();
+    assert_eq!(state["planner_url"], Value::Null, "still not enrolled");
+}

@@ -2,10 +2,9 @@
 // One app session for all stories (one tauri-driver per run); each story uses its own stop.
 // Run through scripts/e2e.sh, which provides E2E_WEBDRIVER_URL, E2E_DATA_DIR and E2E_FIELD_BIN.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Courier, checkConfig, config, quirks, resetScreens, screenshot, startApp, store, tid } from "./lib/app.js";
+import { Courier, checkConfig, config, resetScreens, saveInteractions, screenshot, startApp, store, tid } from "./lib/app.js";
 
 /** DESIGN.md §10 budgets, counted from the route list. */
 const BUDGET = { cleanDelivery: 8, cleanDeliveryPrefilled: 7, failedAttempt: 4 };
@@ -97,10 +96,7 @@ describe("Doorstep courier stories", () => {
     if (session) {
       await session.delete().catch(() => {});
     }
-    writeFileSync(
-      join(config.screensDir, "interactions.json"),
-      JSON.stringify({ measured, quirks: [...quirks] }, null, 2) + "\n",
-    );
+    saveInteractions(measured);
   });
 
   it("1. the route list shows 30 stops and the sync bar", { timeout: STORY_TIMEOUT }, async (t) => {

@@ -451,6 +451,30 @@ describe("failed attempt", () => {
     ]);
   });
 
+  it("says 'synced' in the toast once the sync bar has nothing waiting", async () => {
+    backend.sync = sampleSync({ planner_url: "https://planner.test", waiting_ops: 1, last_error: "Planner unreachable — will retry" });
+    render(App, { props: { pollMs: 30 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("fail-button"));
+    await fireEvent.click(screen.getByTestId("fail-reason-nobody_home"));
+    await fireEvent.click(screen.getByTestId("fail-confirm"));
+    const toast = await screen.findByTestId("toast");
+    expect(toast.textContent).toBe("Failed attempt recorded · waiting to sync");
+    // While the planner is away, polls keep the toast as it is.
+    const polls = callsOf("sync_state").length;
+    await waitFor(() => expect(callsOf("sync_state").length).toBeGreaterThan(polls + 2));
+    expect(screen.getByTestId("toast").textContent).toBe("Failed attempt recorded · waiting to sync");
+    // A photo still uploading is still waiting.
+    backend.sync = sampleSync({ planner_url: "https://planner.test", waiting_ops: 0, waiting_photo_bytes: 5000 });
+    const polls2 = callsOf("sync_state").length;
+    await waitFor(() => expect(callsOf("sync_state").length).toBeGreaterThan(polls2 + 2));
+    expect(screen.getByTestId("toast").textContent).toBe("Failed attempt recorded · waiting to sync");
+    // The planner took everything: the bar says so, and the toast no longer contradicts it.
+    backend.sync = sampleSync({ planner_url: "https://planner.test", last_sync_at: "2026-11-25T10:42:00Z" });
+    await waitFor(() => expect(screen.getByTestId("sync-bar").textContent).toContain("All synced"));
+    expect(screen.getByTestId("toast").textContent).toBe("Failed attempt recorded · synced");
+  });
+
   it("needs a note for 'other'", async () => {
     render(App, { props: { pollMs: 60_000 } });
     await openStop(1);

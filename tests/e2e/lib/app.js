@@ -2,7 +2,7 @@
 // screenshots, and a "courier" that drives the app and counts interactions (DESIGN.md §10:
 // one per tap, typed field, signature or file chosen).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Keys, Session } from "./webdriver.js";
@@ -14,6 +14,7 @@ export const config = {
   webdriverUrl: process.env.E2E_WEBDRIVER_URL ?? "http://127.0.0.1:4444",
   app: resolve(process.env.E2E_APP ?? join(REPO_ROOT, "target", "debug", "doorstep")),
   fieldBin: resolve(process.env.E2E_FIELD_BIN ?? join(REPO_ROOT, "target", "debug", "doorstep-field")),
+  plannerBin: resolve(process.env.E2E_PLANNER_BIN ?? join(REPO_ROOT, "target", "debug", "doorstep-planner")),
   dataDir: process.env.E2E_DATA_DIR ?? "",
   screensDir: resolve(process.env.E2E_SCREENS_DIR ?? join(REPO_ROOT, "target", "e2e-screens")),
   // shared/ sits beside the repository: <repo>/../shared/testdata
@@ -31,51 +32,129 @@ export function checkConfig() {
 
 // ---------------------------------------------------------------- the headless device CLI
 
-/** Runs doorstep-field on the app's data dir; parses JSON output when asked for. */
-export function field(args, { json = true } = {}) {
-  const out = execFileSync(config.fieldBin, ["--data-dir", config.dataDir, ...args], {
+/** Runs doorstep-field on the app's data dir (or dataDir); parses JSON output when asked for. */
+export function field(args, { json = true, dataDir = config.dataDir } = {}) {
+  const out = execFileSync(config.fieldBin, ["--data-dir", dataDir, ...args], {
     encoding: "utf8",
     timeout: 30_000,
   });
   return json ? JSON.parse(out) : out;
 }
 
-export const store = {
-  route: () => field(["route", "--json"]),
-  stop: (n) => field(["stop", String(n), "--json"]),
-  status: () => field(["status", "--json"]),
-};
+/** The device store in dataDir (default: the shared seeded one), read with doorstep-field. */
+export function storeAt(dataDir = config.dataDir) {
+  return {
+    route: () => field(["route", "--json"], { dataDir }),
+    stop: (n) => field(["stop", String(n), "--json"], { dataDir }),
+    status: () => field(["status", "--json"], { dataDir }),
+  };
+}
+
+export const store = storeAt();
 
 // ---------------------------------------------------------------- screenshots
 
 let shotCounter = 0;
+let shotPrefix = "";
 
-export function resetScreens() {
+/**
+ * Removes this test file's earlier screenshots. Each file (one node process) names its own:
+ * `NN-name.png` without a prefix, `<prefix>-NN-name.png` with one, so files never clear or
+ * overwrite each other's.
+ */
+export function resetScreens(prefix = "") {
+  shotPrefix = prefix ? `${prefix}-` : "";
+  shotCounter = 0;
   mkdirSync(config.screensDir, { recursive: true });
+  const mine = prefix ? new RegExp(`^${prefix}-\\d\\d-.*\\.png$`) : /^\d\d-.*\.png$/;
   for (const f of readdirSync(config.screensDir)) {
-    if (f.endsWith(".png")) rmSync(join(config.screensDir, f));
+    if (mine.test(f)) rmSync(join(config.screensDir, f));
   }
 }
 
-/** Saves a PNG of the window under target/e2e-screens/NN-name.png and returns its path. */
+/**
+ * WebKitWebDriver takes a screenshot at the page's next rendering update after the request, so
+ * on a page where nothing changes it waits until the command times out (60 s). Before asking, we
+ * schedule a few repaints of one nearly transparent pixel in the bottom-right corner (alpha 1-2 %),
+ * and remove it after.
+ */
+const FRAME_NUDGE = `
+  let d = document.getElementById("e2e-frame");
+  if (!d) {
+    d = document.createElement("div");
+    d.id = "e2e-frame";
+    d.setAttribute("aria-hidden", "true");
+    d.style.cssText = "position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647;background:rgba(0,0,0,0.01)";
+    document.body.appendChild(d);
+  }
+  for (const ms of [50, 200, 600, 1500, 4000]) {
+    setTimeout(() => {
+      const e = document.getElementById("e2e-frame");
+      if (e) e.style.background = e.style.background === "rgba(0, 0, 0, 0.01)" ? "rgba(0, 0, 0, 0.02)" : "rgba(0, 0, 0, 0.01)";
+    }, ms);
+  }`;
+
+/** Saves a PNG of the window under target/e2e-screens/[prefix-]NN-name.png and returns its path. */
 export async function screenshot(session, name) {
-  const png = await session.screenshot();
+  await session.execute(FRAME_NUDGE);
+  let png;
+  try {
+    png = await session.screenshot();
+  } finally {
+    await session.execute(`document.getElementById("e2e-frame")?.remove()`).catch(() => {});
+  }
   if (png.length < 8 || png.readUInt32BE(0) !== 0x89504e47) throw new Error(`screenshot ${name} is not a PNG`);
   shotCounter++;
-  const path = join(config.screensDir, `${String(shotCounter).padStart(2, "0")}-${name}.png`);
+  const path = join(config.screensDir, `${shotPrefix}${String(shotCounter).padStart(2, "0")}-${name}.png`);
   writeFileSync(path, png);
   return path;
 }
 
-// ---------------------------------------------------------------- session
-
-export function capabilities() {
-  // No browserName and no webSocketUrl: both are refused (DESIGN.md §6).
-  return { alwaysMatch: { "tauri:options": { application: config.app } } };
+/**
+ * Adds a test file's measured interactions and the quirks seen to target/e2e-screens/
+ * interactions.json, keeping what other files wrote in this run (e2e.sh clears it first).
+ */
+export function saveInteractions(measured) {
+  const path = join(config.screensDir, "interactions.json");
+  let prev = {};
+  try {
+    prev = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    /* first file of the run */
+  }
+  const all = {
+    measured: { ...(prev.measured ?? {}), ...measured },
+    quirks: [...new Set([...(prev.quirks ?? []), ...quirks])],
+  };
+  mkdirSync(config.screensDir, { recursive: true });
+  writeFileSync(path, JSON.stringify(all, null, 2) + "\n");
 }
 
-export async function startApp() {
-  const session = await Session.create(config.webdriverUrl, capabilities());
+// ---------------------------------------------------------------- session
+
+export function capabilities(application = config.app) {
+  // No browserName and no webSocketUrl: both are refused (DESIGN.md §6).
+  return { alwaysMatch: { "tauri:options": { application } } };
+}
+
+/**
+ * A launcher for the app on its own data dir. tauri-driver passes no environment of its own to
+ * the app (every session inherits DOORSTEP_DATA_DIR from e2e.sh), so a story that needs another
+ * store (e.g. an empty, un-enrolled phone) starts the app through a tiny script that sets
+ * DOORSTEP_DATA_DIR and execs the real binary (same process, same arguments).
+ */
+export function launcherFor(dataDir, dir = dataDir) {
+  const q = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
+  const path = join(dir, "doorstep-app.sh");
+  writeFileSync(path, `#!/bin/sh\nDOORSTEP_DATA_DIR=${q(dataDir)}\nexport DOORSTEP_DATA_DIR\nexec ${q(config.app)} "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Starts the app (one WebDriver session); on the shared seeded store unless dataDir is given. */
+export async function startApp({ dataDir, launcherDir } = {}) {
+  const application = dataDir ? launcherFor(dataDir, launcherDir ?? dataDir) : config.app;
+  const session = await Session.create(config.webdriverUrl, capabilities(application));
   await session.setTimeouts({ script: 30_000, pageLoad: 60_000, implicit: 0 });
   return session;
 }
