@@ -38,6 +38,9 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = documented().split_for_parts();
     api.fallback(|| async { PlannerError::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Answers go gzip-compressed to clients that ask (the device does); tower-http leaves
+        // images and tiny bodies as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

@@ -299,3 +299,50 @@ crate::on_both_stores!(
     a_revoked_device_can_no_longer_sync,
     bad_requests_get_a_plain_4xx_and_never_a_5xx
 );
+
+/// Pull answers travel gzip-compressed to a device that asks (the real transport does).
+#[test]
+fn pull_answers_are_gzip_compressed_for_clients_that_ask() {
+    let server = TestServer::start(Backing::Sqlite);
+    let device_id = uuid::Uuid::from_u128(42);
+    let enrolled: serde_json::Value = serde_json::from_str(
+        &reqwest::blocking::Client::new()
+            .post(format!("{}/v1/enroll", server.url))
+            .header("content-type", "application/json")
+            .body(
+                serde_json::json!({"code": server.code_of("Sam Courier"), "device_id": device_id})
+                    .to_string(),
+            )
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+    )
+    .unwrap();
+    let token = enrolled["token"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({"device_id": device_id, "epoch": 1, "cursor": 0});
+    let pull = |encoding: &str| {
+        reqwest::blocking::Client::builder()
+            .no_gzip()
+            .build()
+            .unwrap()
+            .post(format!("{}/v1/sync/pull", server.url))
+            .bearer_auth(&token)
+            .header("accept-encoding", encoding)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap()
+    };
+    let plain = pull("identity");
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().unwrap().len();
+    let gzipped = pull("gzip");
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gz_len = gzipped.bytes().unwrap().len();
+    assert!(
+        gz_len * 4 < plain_len,
+        "a 30-stop route compresses well: {gz_len} of {plain_len} bytes"
+    );
+}
