@@ -98,13 +98,21 @@ fn op(who: &Principal, epoch: u32, seq: u64, body: OpBody) -> Op {
     }
 }
 
-fn push(f: &Fixture, who: &Principal, ops: Vec<Op>) -> doorstep_planner::Result<u64> {
+fn push_answer(
+    f: &Fixture,
+    who: &Principal,
+    ops: Vec<Op>,
+) -> doorstep_planner::Result<doorstep_domain::sync::PushResponse> {
     let req = PushRequest {
         device_id: who.device_id.unwrap(),
         epoch: 1,
         ops,
     };
-    Ok(f.storage.push(who, &req, f.clock.now())?.acked_seq)
+    f.storage.push(who, &req, f.clock.now())
+}
+
+fn push(f: &Fixture, who: &Principal, ops: Vec<Op>) -> doorstep_planner::Result<u64> {
+    Ok(push_answer(f, who, ops)?.acked_seq)
 }
 
 fn pull(f: &Fixture, who: &Principal, cursor: u64) -> doorstep_domain::sync::PullResponse {
@@ -257,18 +265,7 @@ fn ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason(backing: Ba
         op(&sam, 1, 4, f.pod(f.stop(noors_route, 1))),
         op(&sam, 1, 5, f.pod(Uuid::from_u128(77))),
     ];
-    let answer = f
-        .storage
-        .push(
-            &sam,
-            &PushRequest {
-                device_id: sam.device_id.unwrap(),
-                epoch: 1,
-                ops,
-            },
-            f.clock.now(),
-        )
-        .unwrap();
+    let answer = push_answer(&f, &sam, ops).unwrap();
     assert_eq!(answer.acked_seq, 5);
     let reasons: HashMap<u64, String> = answer
         .rejections
@@ -538,18 +535,7 @@ fn nothing_crosses_tenants(backing: Backing) {
         .route
         .stops[0]
         .id;
-    let answer = f
-        .storage
-        .push(
-            &sam,
-            &PushRequest {
-                device_id: sam.device_id.unwrap(),
-                epoch: 1,
-                ops: vec![op(&sam, 1, 1, f.pod(their_stop))],
-            },
-            f.clock.now(),
-        )
-        .unwrap();
+    let answer = push_answer(&f, &sam, vec![op(&sam, 1, 1, f.pod(their_stop))]).unwrap();
     assert_eq!(answer.rejections.len(), 1);
     assert!(f
         .storage
@@ -667,18 +653,7 @@ fn the_ops_of_one_push_are_judged_in_order(backing: Backing) {
         .enumerate()
         .map(|(i, b)| op(&sam, 1, i as u64 + 1, b))
         .collect();
-    let answer = f
-        .storage
-        .push(
-            &sam,
-            &PushRequest {
-                device_id: sam.device_id.unwrap(),
-                epoch: 1,
-                ops,
-            },
-            f.clock.now(),
-        )
-        .unwrap();
+    let answer = push_answer(&f, &sam, ops).unwrap();
     assert_eq!(answer.acked_seq, 7);
     let refused: Vec<u64> = answer.rejections.iter().map(|r| r.seq).collect();
     assert_eq!(refused, vec![5, 7], "{:?}", answer.rejections);

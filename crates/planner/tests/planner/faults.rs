@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 
-use doorstep_domain::{LineOutcome, NewPod, StopStatus};
+use doorstep_domain::StopStatus;
 use doorstep_field::sync::{Method, Request, Response, Transport, TransportError};
 
 use crate::{Backing, Phone, TestServer};
@@ -56,32 +56,9 @@ impl Transport for Faulty<'_> {
     }
 }
 
-fn photo() -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/photos/Portrait_6.jpg");
-    std::fs::read(path).unwrap()
-}
-
 /// Proofs of delivery with a photo (and no signature) for the stops at `positions`.
 fn deliver_all(phone: &mut Phone, positions: std::ops::RangeInclusive<u32>) {
-    for position in positions {
-        let stop_id = phone.store.routes().stop_at(position).unwrap();
-        let lines = phone.store.stops().detail(stop_id).unwrap().lines;
-        let photo = phone.store.photos().import(&photo()).unwrap().sha256;
-        phone
-            .store
-            .pods()
-            .record(NewPod {
-                stop_id,
-                recipient_name: format!("Recipient {position}"),
-                signature: None,
-                photos: vec![photo],
-                gps: None,
-                lines: lines.iter().map(LineOutcome::in_full).collect(),
-                corrects: None,
-            })
-            .unwrap();
-    }
+    phone.deliver_with_photo(positions, "Portrait_6.jpg");
 }
 
 fn events_on_planner(server: &TestServer, courier: &str) -> usize {

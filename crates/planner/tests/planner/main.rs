@@ -244,6 +244,14 @@ fn serve(storage: Arc<dyn Storage>) -> Serving {
     (format!("http://{addr}"), tx, thread)
 }
 
+/// One of the phone photos in shared/testdata (real EXIF orientation tags).
+pub fn testdata_photo(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/photos")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// A phone: the real device engine in its own temp dir, enrolled with the test planner.
 pub struct Phone {
     pub store: Store,
@@ -276,6 +284,39 @@ impl Phone {
 
     pub fn today(&self) -> chrono::NaiveDate {
         self.store.clock().today()
+    }
+
+    /// Proofs of delivery (no signature, lines in full) for the stops at `positions`, each
+    /// with the shared test photo `photo` through the real pipeline; returns the photo hashes.
+    pub fn deliver_with_photo(
+        &mut self,
+        positions: std::ops::RangeInclusive<u32>,
+        photo: &str,
+    ) -> Vec<String> {
+        let bytes = testdata_photo(photo);
+        let mut hashes = vec![];
+        for position in positions {
+            let stop_id = self.store.routes().stop_at(position).unwrap();
+            let lines = self.store.stops().detail(stop_id).unwrap().lines;
+            let sha = self.store.photos().import(&bytes).unwrap().sha256;
+            self.store
+                .pods()
+                .record(doorstep_domain::NewPod {
+                    stop_id,
+                    recipient_name: format!("Recipient {position}"),
+                    signature: None,
+                    photos: vec![sha.clone()],
+                    gps: None,
+                    lines: lines
+                        .iter()
+                        .map(doorstep_domain::LineOutcome::in_full)
+                        .collect(),
+                    corrects: None,
+                })
+                .unwrap();
+            hashes.push(sha);
+        }
+        hashes
     }
 
     /// The phone's data dir (database, WAL, photos).

@@ -5,19 +5,13 @@
 
 use std::collections::HashSet;
 
-use doorstep_domain::{sha256_hex, LineOutcome, NewPod};
+use doorstep_domain::sha256_hex;
 use doorstep_field::sync::{HttpTransport, SyncEngine};
 
 use crate::proxy::{Fault, Proxy};
 use crate::{Backing, Phone, TestServer};
 
 const COURIER: &str = "Sam Courier";
-
-fn photo() -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/photos/Landscape_3.jpg");
-    std::fs::read(path).unwrap()
-}
 
 /// Enrols Sam's phone directly, pulls his route, then routes all its traffic through a proxy.
 fn phone_behind_proxy(server: &TestServer) -> (Phone, Proxy) {
@@ -30,28 +24,7 @@ fn phone_behind_proxy(server: &TestServer) -> (Phone, Proxy) {
 
 /// Records a POD with a photo at each position; returns the photos' hashes.
 fn deliver(phone: &mut Phone, positions: std::ops::RangeInclusive<u32>) -> Vec<String> {
-    let bytes = photo();
-    let mut hashes = vec![];
-    for position in positions {
-        let stop_id = phone.store.routes().stop_at(position).unwrap();
-        let lines = phone.store.stops().detail(stop_id).unwrap().lines;
-        let sha = phone.store.photos().import(&bytes).unwrap().sha256;
-        phone
-            .store
-            .pods()
-            .record(NewPod {
-                stop_id,
-                recipient_name: format!("Recipient {position}"),
-                signature: None,
-                photos: vec![sha.clone()],
-                gps: None,
-                lines: lines.iter().map(LineOutcome::in_full).collect(),
-                corrects: None,
-            })
-            .unwrap();
-        hashes.push(sha);
-    }
-    hashes
+    phone.deliver_with_photo(positions, "Landscape_3.jpg")
 }
 
 fn sync_with(phone: &mut Phone, engine: &SyncEngine) -> bool {
