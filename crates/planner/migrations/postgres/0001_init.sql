@@ -67,7 +67,7 @@ CREATE TABLE stops (
     instructions   text,
     status         text NOT NULL,
     cancelled      boolean NOT NULL DEFAULT false
-);
+) WITH (fillfactor = 80);  -- room on the page: status updates stay HOT (no index writes)
 CREATE INDEX stops_by_route ON stops (tenant_id, route_id, position);
 
 CREATE TABLE order_lines (
@@ -83,7 +83,8 @@ CREATE TABLE order_lines (
 );
 CREATE INDEX order_lines_by_stop ON order_lines (tenant_id, stop_id, position);
 
--- Every op a device pushed, exactly once.
+-- Every op a device pushed, exactly once. An op whose event was stored names it (event_id)
+-- instead of repeating its body; the others (status steps, rejected ops) keep their body.
 CREATE TABLE ops (
     tenant_id    uuid   NOT NULL,
     device_id    uuid   NOT NULL,
@@ -91,9 +92,11 @@ CREATE TABLE ops (
     seq          bigint NOT NULL,
     sha256       text   NOT NULL,
     kind         text   NOT NULL,
-    body         text   NOT NULL,
+    body         text,
+    event_id     uuid,
     received_at  timestamptz NOT NULL,
-    PRIMARY KEY (device_id, epoch, seq)
+    PRIMARY KEY (device_id, epoch, seq),
+    CHECK (body IS NOT NULL OR event_id IS NOT NULL)
 );
 
 CREATE TABLE rejections (

@@ -629,29 +629,6 @@ fn apply_all(
     changed: &mut BTreeSet<Uuid>,
 ) -> Result<Vec<Rejection>> {
     let tenant = who.tenant_id;
-    const OP_COLS: usize = 8;
-    // Statements stay well under both databases' parameter limits.
-    for chunk in ops.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO ops (tenant_id, device_id, epoch, seq, sha256, kind, body, received_at) VALUES {}",
-            groups(chunk.len(), OP_COLS, 1)
-        );
-        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * OP_COLS);
-        for op in chunk {
-            params.extend([
-                tenant.into(),
-                device.into(),
-                epoch.into(),
-                op.seq.into(),
-                Val::from(&op.sha256),
-                op.body.kind().into(),
-                json(&op.body)?.into(),
-                now.into(),
-            ]);
-        }
-        db.exec(&sql, &params)?;
-    }
-
     let stop_ids: BTreeSet<Uuid> = ops.iter().map(|o| o.body.stop_id()).collect();
     let mut stops = stop_rows(db, tenant, &stop_ids)?;
     let mut event_ids = BTreeSet::new();
@@ -675,6 +652,8 @@ fn apply_all(
     let mut new_events = vec![];
     let mut new_status: HashMap<Uuid, StopStatus> = HashMap::new();
     let mut refused: Vec<(u64, Uuid, String)> = vec![];
+    // The op whose event is stored names it instead of repeating its body.
+    let mut recorded: HashMap<u64, Uuid> = HashMap::new();
     for op in ops {
         match decide(who, &op.body, &stops, &events) {
             Err(reason) => refused.push((op.seq, op.body.stop_id(), reason)),
@@ -682,6 +661,7 @@ fn apply_all(
                 let stop_id = op.body.stop_id();
                 if let Some(e) = event {
                     events.insert(e.id, e.stop_id);
+                    recorded.insert(op.seq, e.id);
                     new_events.push(e);
                 }
                 if let (Some(s), Some(row)) = (status, stops.get_mut(&stop_id)) {
@@ -691,6 +671,35 @@ fn apply_all(
                 }
             }
         }
+    }
+
+    // Statements stay well under both databases' parameter limits.
+    const OP_COLS: usize = 9;
+    for chunk in ops.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO ops (tenant_id, device_id, epoch, seq, sha256, kind, body, event_id, received_at) VALUES {}",
+            groups(chunk.len(), OP_COLS, 1)
+        );
+        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * OP_COLS);
+        for op in chunk {
+            let event = recorded.get(&op.seq).copied();
+            let body = match event {
+                Some(_) => Val::Null,
+                None => json(&op.body)?.into(),
+            };
+            params.extend([
+                tenant.into(),
+                device.into(),
+                epoch.into(),
+                op.seq.into(),
+                Val::from(&op.sha256),
+                op.body.kind().into(),
+                body,
+                event.into(),
+                now.into(),
+            ]);
+        }
+        db.exec(&sql, &params)?;
     }
 
     const EVENT_COLS: usize = 7;

@@ -20,6 +20,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/sqlite/0003_customers.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_ops_name_their_event.sql"),
+    ),
 ];
 
 pub struct Sqlite {
