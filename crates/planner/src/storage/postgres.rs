@@ -64,8 +64,22 @@ impl Drop for Lease<'_> {
     }
 }
 
+/// The server's own words when it sent any ("database \"x\" does not exist"), else the client's.
+fn reason(e: &postgres::Error) -> String {
+    if let Some(d) = e.as_db_error() {
+        return d.message().to_owned();
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
 fn unreachable_db(e: postgres::Error) -> PlannerError {
-    PlannerError::Unavailable(format!("cannot reach PostgreSQL: {e}"))
+    PlannerError::Unavailable(format!("cannot reach PostgreSQL: {}", reason(&e)))
 }
 
 impl Postgres {
@@ -227,7 +241,7 @@ impl From<postgres::Error> for PlannerError {
                 PlannerError::Invalid("this refers to something the planner does not hold".into())
             }
             None if e.is_closed() => unreachable_db(e),
-            _ => PlannerError::Storage(e.to_string()),
+            _ => PlannerError::Storage(reason(&e)),
         }
     }
 }
