@@ -478,6 +478,22 @@ fn list(n: usize, start: usize) -> String {
         .join(", ")
 }
 
+/// `insert VALUES (…), (…) suffix` for `rows`, in statements of at most 1,000 rows (well under
+/// both databases' parameter limits).
+fn insert_rows<const N: usize>(
+    db: &mut dyn Db,
+    insert: &str,
+    suffix: &str,
+    rows: &[[Val; N]],
+) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        let sql = format!("{insert} VALUES {}{suffix}", groups(chunk.len(), N, 1));
+        let params: Vec<Val> = chunk.iter().flatten().cloned().collect();
+        db.exec(&sql, &params)?;
+    }
+    Ok(())
+}
+
 /// The stops a push names, locked (PostgreSQL) in id order so two pushes never deadlock.
 fn stop_rows(
     db: &mut dyn Db,
@@ -532,6 +548,16 @@ fn known_events(
         .collect()
 }
 
+/// The event an op records, if it records one.
+fn event_id(body: &OpBody) -> Option<Uuid> {
+    match body {
+        OpBody::PodRecorded { pod } => Some(pod.id),
+        OpBody::FailedAttemptRecorded { attempt } => Some(attempt.id),
+        OpBody::ConditionNoteRecorded { note } => Some(note.id),
+        OpBody::StopAdvanced { .. } => None,
+    }
+}
+
 /// An event to store, as one op recorded it.
 struct NewEvent<'a> {
     id: Uuid,
@@ -557,13 +583,7 @@ fn decide<'a>(
     if who.role == Role::Courier && stop.courier_id != Some(who.user_id) {
         return Err("this stop is on a route that is not assigned to you".into());
     }
-    let event_id = match body {
-        OpBody::PodRecorded { pod } => Some(pod.id),
-        OpBody::FailedAttemptRecorded { attempt } => Some(attempt.id),
-        OpBody::ConditionNoteRecorded { note } => Some(note.id),
-        OpBody::StopAdvanced { .. } => None,
-    };
-    if event_id.is_some_and(|id| events.contains_key(&id)) {
+    if event_id(body).is_some_and(|id| events.contains_key(&id)) {
         // The same event arrived before (a restored copy, or twice in one push): set union.
         return Ok((None, None));
     }
@@ -633,18 +653,9 @@ fn apply_all(
     let mut stops = stop_rows(db, tenant, &stop_ids)?;
     let mut event_ids = BTreeSet::new();
     for op in ops {
-        match &op.body {
-            OpBody::PodRecorded { pod } => {
-                event_ids.insert(pod.id);
-                event_ids.extend(pod.corrects);
-            }
-            OpBody::FailedAttemptRecorded { attempt } => {
-                event_ids.insert(attempt.id);
-            }
-            OpBody::ConditionNoteRecorded { note } => {
-                event_ids.insert(note.id);
-            }
-            OpBody::StopAdvanced { .. } => {}
+        event_ids.extend(event_id(&op.body));
+        if let OpBody::PodRecorded { pod } = &op.body {
+            event_ids.extend(pod.corrects);
         }
     }
     let mut events = known_events(db, tenant, &event_ids)?;
@@ -673,21 +684,15 @@ fn apply_all(
         }
     }
 
-    // Statements stay well under both databases' parameter limits.
-    const OP_COLS: usize = 9;
-    for chunk in ops.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO ops (tenant_id, device_id, epoch, seq, sha256, kind, body, event_id, received_at) VALUES {}",
-            groups(chunk.len(), OP_COLS, 1)
-        );
-        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * OP_COLS);
-        for op in chunk {
+    let op_rows = ops
+        .iter()
+        .map(|op| {
             let event = recorded.get(&op.seq).copied();
             let body = match event {
                 Some(_) => Val::Null,
                 None => json(&op.body)?.into(),
             };
-            params.extend([
+            Ok([
                 tenant.into(),
                 device.into(),
                 epoch.into(),
@@ -697,20 +702,19 @@ fn apply_all(
                 body,
                 event.into(),
                 now.into(),
-            ]);
-        }
-        db.exec(&sql, &params)?;
-    }
-
-    const EVENT_COLS: usize = 7;
-    for chunk in new_events.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO events (id, tenant_id, stop_id, kind, body, captured_at, device_id) VALUES {} ON CONFLICT DO NOTHING",
-            groups(chunk.len(), EVENT_COLS, 1)
-        );
-        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * EVENT_COLS);
-        for e in chunk {
-            params.extend([
+            ])
+        })
+        .collect::<Result<Vec<_>>>()?;
+    insert_rows(
+        db,
+        "INSERT INTO ops (tenant_id, device_id, epoch, seq, sha256, kind, body, event_id, received_at)",
+        "",
+        &op_rows,
+    )?;
+    let event_rows = new_events
+        .iter()
+        .map(|e| {
+            Ok([
                 e.id.into(),
                 tenant.into(),
                 e.stop_id.into(),
@@ -718,43 +722,48 @@ fn apply_all(
                 json(e.body)?.into(),
                 e.captured_at.into(),
                 device.into(),
-            ]);
-        }
-        db.exec(&sql, &params)?;
-    }
-    let photos: Vec<(Uuid, &str)> = new_events
+            ])
+        })
+        .collect::<Result<Vec<_>>>()?;
+    insert_rows(
+        db,
+        "INSERT INTO events (id, tenant_id, stop_id, kind, body, captured_at, device_id)",
+        " ON CONFLICT DO NOTHING",
+        &event_rows,
+    )?;
+    let photo_rows: Vec<[Val; 3]> = new_events
         .iter()
-        .flat_map(|e| e.photos.iter().map(move |p| (e.id, *p)))
+        .flat_map(|e| {
+            e.photos
+                .iter()
+                .map(move |sha| [tenant.into(), e.id.into(), (*sha).into()])
+        })
         .collect();
-    for chunk in photos.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO event_photos (tenant_id, event_id, sha256) VALUES {} ON CONFLICT DO NOTHING",
-            groups(chunk.len(), 3, 1)
-        );
-        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 3);
-        for (event, sha) in chunk {
-            params.extend([tenant.into(), event.into(), (*sha).into()]);
-        }
-        db.exec(&sql, &params)?;
-    }
-    for chunk in refused.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO rejections (tenant_id, device_id, epoch, seq, stop_id, reason) VALUES {}",
-            groups(chunk.len(), 6, 1)
-        );
-        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 6);
-        for (seq, stop, reason) in chunk {
-            params.extend([
+    insert_rows(
+        db,
+        "INSERT INTO event_photos (tenant_id, event_id, sha256)",
+        " ON CONFLICT DO NOTHING",
+        &photo_rows,
+    )?;
+    let rejection_rows: Vec<[Val; 6]> = refused
+        .iter()
+        .map(|(seq, stop, reason)| {
+            [
                 tenant.into(),
                 device.into(),
                 epoch.into(),
                 (*seq).into(),
                 stop.into(),
                 reason.into(),
-            ]);
-        }
-        db.exec(&sql, &params)?;
-    }
+            ]
+        })
+        .collect();
+    insert_rows(
+        db,
+        "INSERT INTO rejections (tenant_id, device_id, epoch, seq, stop_id, reason)",
+        "",
+        &rejection_rows,
+    )?;
     let statuses: Vec<(Uuid, StopStatus)> = new_status.into_iter().collect();
     for chunk in statuses.chunks(500) {
         let mut sql = String::from("UPDATE stops SET status = CASE id");
