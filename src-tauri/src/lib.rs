@@ -36,6 +36,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 pub fn manage_store<R: Runtime>(app: &tauri::App<R>, dir: &std::path::Path) -> Result<(), String> {
     let store = Store::open(dir, Arc::new(SystemClock))
         .map_err(|e| format!("could not open the store in {}: {e}", dir.display()))?;
+    store
+        .sweep_orphan_photos()
+        .map_err(|e| format!("could not tidy the photo folder in {}: {e}", dir.display()))?;
     app.manage(Engine::new(store));
     Ok(())
 }

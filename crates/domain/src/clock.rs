@@ -28,6 +28,7 @@ pub struct FakeClock {
     millis: AtomicI64,
     counter: AtomicU64,
     offset_secs: i32,
+    node: u16,
 }
 
 impl FakeClock {
@@ -38,10 +39,17 @@ impl FakeClock {
 
     /// A clock stopped at `start` whose local zone is `offset_secs` east of UTC.
     pub fn with_offset(start: DateTime<Utc>, offset_secs: i32) -> Self {
+        Self::with_node(start, offset_secs, 0)
+    }
+
+    /// A clock like [`FakeClock::with_offset`] whose ids carry `node`, so several fake clocks
+    /// (one per simulated device) never hand out the same id.
+    pub fn with_node(start: DateTime<Utc>, offset_secs: i32, node: u16) -> Self {
         FakeClock {
             millis: AtomicI64::new(start.timestamp_millis()),
             counter: AtomicU64::new(0),
             offset_secs,
+            node,
         }
     }
 
@@ -66,6 +74,7 @@ impl Clock for FakeClock {
         let n = self.counter.fetch_add(1, Ordering::SeqCst);
         let ms = self.millis.load(Ordering::SeqCst).max(0) as u64;
         let mut rand = [0u8; 10];
+        rand[..2].copy_from_slice(&self.node.to_be_bytes());
         rand[2..].copy_from_slice(&n.to_be_bytes());
         uuid::Builder::from_unix_timestamp_millis(ms, &rand).into_uuid()
     }
@@ -106,6 +115,8 @@ mod tests {
         let ids_b: Vec<_> = (0..3).map(|_| b.new_id()).collect();
         assert_eq!(ids_a, ids_b, "the same clock state gives the same ids");
         assert_ne!(ids_a[0], ids_a[1], "ids never repeat");
+        let other = FakeClock::with_node(start, 0, 1);
+        assert_ne!(other.new_id(), ids_a[0], "another node, other ids");
         assert_eq!(ids_a[0].get_version_num(), 7, "ids are UUIDv7");
     }
 

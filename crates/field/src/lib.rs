@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod failpoint;
 pub mod photos;
 pub mod store;
 pub mod sync;

@@ -106,10 +106,7 @@ fn shaped_link(target: SocketAddr, up: Arc<Direction>, down: Arc<Direction>) -> 
 
 /// A planner on 127.0.0.1:0, serving until the process ends.
 fn start_planner(storage: Arc<dyn Storage>) -> SocketAddr {
-    let app = router(AppState {
-        storage,
-        clock: Arc::new(SystemClock),
-    });
+    let app = router(AppState::new(storage, Arc::new(SystemClock)));
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::auth::{hash_secret, random_secret};
+use crate::auth::{hash_secret, random_secret, Entropy, OsEntropy};
 use crate::import::Format;
 use crate::openapi::{
     Conflict, Forbidden, Invalid, NotFound, ServerError, TooLarge, Unauthorized, Unprocessable,
@@ -32,6 +32,19 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub clock: Arc<dyn Clock>,
+    /// Randomness for device tokens.
+    pub entropy: Arc<dyn Entropy>,
+}
+
+impl AppState {
+    /// A planner on `storage` that makes its secrets from the operating system's randomness.
+    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            storage,
+            clock,
+            entropy: Arc::new(OsEntropy),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -161,7 +174,7 @@ async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrol
             "type the enrolment code dispatch gave you".into(),
         ));
     }
-    let token = random_secret(32)?;
+    let token = random_secret(&*state.entropy, 32)?;
     let token_hash = hash_secret(&token);
     let now = state.clock.now();
     let storage = state.storage.clone();

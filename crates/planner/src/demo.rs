@@ -6,7 +6,7 @@ use doorstep_domain::{demo, Clock};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::auth::{enrolment_code, hash_secret, random_secret};
+use crate::auth::{enrolment_code, hash_secret, random_secret, OsEntropy};
 use crate::storage::{Role, Storage, User};
 use crate::Result;
 
@@ -39,9 +39,9 @@ pub fn seed(storage: &dyn Storage, clock: &dyn Clock) -> Result<Demo> {
         role: Role::Dispatcher,
     };
     storage.create_user(tenant, &dispatcher)?;
-    let dispatcher_token = random_secret(32)?;
+    let dispatcher_token = random_secret(&OsEntropy, 32)?;
     storage.add_user_token(tenant, dispatcher.id, &hash_secret(&dispatcher_token), now)?;
-    let code = enrolment_code()?;
+    let code = enrolment_code(&OsEntropy)?;
     storage.add_enrolment_code(tenant, dispatcher.id, &hash_secret(&code), expires)?;
     users.push(DemoUser {
         role: "dispatcher".into(),
@@ -69,7 +69,7 @@ pub fn seed(storage: &dyn Storage, clock: &dyn Clock) -> Result<Demo> {
             s.position = i as u32 + 1;
         }
         storage.save_route(tenant, &route, Some(courier.id))?;
-        let code = enrolment_code()?;
+        let code = enrolment_code(&OsEntropy)?;
         storage.add_enrolment_code(tenant, courier.id, &hash_secret(&code), expires)?;
         users.push(DemoUser {
             role: "courier".into(),

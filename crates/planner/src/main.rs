@@ -92,10 +92,7 @@ fn run(cli: Cli) -> Result<(), PlannerError> {
             config.db = db.unwrap_or(config.db);
             config.addr = addr.unwrap_or(config.addr);
             let storage = storage::open(&config.db)?;
-            let app = router(AppState {
-                storage,
-                clock: Arc::new(SystemClock),
-            });
+            let app = router(AppState::new(storage, Arc::new(SystemClock)));
             let rt = tokio::runtime::Runtime::new()
                 .map_err(|e| PlannerError::Internal(e.to_string()))?;
             rt.block_on(async move {

@@ -137,6 +137,14 @@ impl Store {
 
     /// `PRAGMA integrity_check` plus the outbox's own invariant (contiguous seq). `Ok(())` or
     /// a description of what is broken.
+    /// Removes what a crash can leave in the photo folder: a half-written `.partial` file, or
+    /// a whole file whose row never committed. No row names either, so nothing refers to them;
+    /// a photo taken again is written again. Call it once at start-up, before a second
+    /// connection (the sync loop's) opens, so no photo is being saved meanwhile.
+    pub fn sweep_orphan_photos(&self) -> Result<usize> {
+        sweep_photo_dir(&self.conn, &self.photo_dir)
+    }
+
     pub fn check_integrity(&self) -> Result<()> {
         let verdict: String = self
             .conn
@@ -161,7 +169,9 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx, &ctx)?;
+        crate::failpoint::hit("store.before_commit");
         tx.commit()?;
+        crate::failpoint::hit("store.after_commit");
         Ok(out)
     }
 
@@ -241,6 +251,28 @@ fn ensure_device(conn: &mut Connection, clock: &dyn Clock) -> Result<DeviceIdent
     };
     tx.commit()?;
     Ok(identity)
+}
+
+fn sweep_photo_dir(conn: &Connection, dir: &Path) -> Result<usize> {
+    let mut removed = 0;
+    let entries = std::fs::read_dir(dir).map_err(|e| FieldError::io(dir, e))?;
+    let mut known = conn.prepare("SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = ?1)")?;
+    for entry in entries {
+        let path = entry.map_err(|e| FieldError::io(dir, e))?.path();
+        let orphan = match path.extension().and_then(|e| e.to_str()) {
+            Some("partial") => true,
+            Some("jpg") => {
+                let sha = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+                !known.query_row([sha], |r| r.get::<_, bool>(0))?
+            }
+            _ => false,
+        };
+        if orphan {
+            std::fs::remove_file(&path).map_err(|e| FieldError::io(&path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// How timestamps are stored: RFC 3339, UTC, milliseconds.

@@ -26,6 +26,7 @@ impl Photos<'_> {
         if !dest.exists() {
             write_atomically(&dest, &photo.jpeg)?;
         }
+        crate::failpoint::hit("photo.file_written");
         let now = ts(self.store.clock.now());
         self.store.conn.execute(
             "INSERT OR IGNORE INTO photos (sha256, width, height, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

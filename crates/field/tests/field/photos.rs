@@ -170,3 +170,28 @@ fn a_pod_with_photos_counts_their_bytes_as_waiting() {
     );
     assert_eq!(dev.stop(6).pods[0].photo_count, 1);
 }
+
+#[test]
+fn a_crash_between_the_photo_file_and_its_row_leaves_nothing_after_the_sweep() {
+    let dev = Device::start();
+    let dir = dev.dir.path().join("photos");
+    // What a crash can leave: half a file, and a whole file whose row never committed.
+    std::fs::write(dir.join("abc.partial"), b"half a pic").unwrap();
+    let orphan = format!("{}.jpg", "0".repeat(64));
+    std::fs::write(dir.join(&orphan), b"no row names me").unwrap();
+    let mut dev = dev.reopen();
+    let kept = dev
+        .store
+        .photos()
+        .import_file(&testdata_photo("Landscape_6.jpg"))
+        .unwrap();
+
+    assert_eq!(dev.store.sweep_orphan_photos().unwrap(), 2);
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, vec![format!("{}.jpg", kept.sha256)]);
+    assert_eq!(dev.store.sweep_orphan_photos().unwrap(), 0, "nothing more to do");
+}

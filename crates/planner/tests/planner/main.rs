@@ -221,10 +221,7 @@ type Serving = (
 
 /// Serves the planner on 127.0.0.1:0 in its own runtime until the sender fires.
 fn serve(storage: Arc<dyn Storage>) -> Serving {
-    let app = router(AppState {
-        storage,
-        clock: Arc::new(SystemClock),
-    });
+    let app = router(AppState::new(storage, Arc::new(SystemClock)));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
     let thread = std::thread::spawn(move || {
