@@ -2,6 +2,7 @@
 //! benchmarks. Every command prints plain words, or JSON with `--json`; errors go to stderr
 //! with exit code 1 (bad input) or 2 (the store failed).
 
+use std::collections::hash_map::{Entry, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -136,6 +137,24 @@ enum Command {
         /// A photo to attach to every proof.
         #[arg(long, value_name = "FILE")]
         photo: Option<PathBuf>,
+    },
+    /// A courier's day as the app lives it: deliver every pending stop of today's route in
+    /// order, while a second connection syncs in the background as the app's sync thread does.
+    /// Prints `saved STOP POD` after each commit, and `sync started`, then `sync done ACKED
+    /// WAITING` or `sync failed: WHY`, around each round. The crash tests kill it at random.
+    Work {
+        /// Photos to take turns attaching (JPEG or PNG); repeat for several.
+        #[arg(long = "photo", value_name = "FILE")]
+        photos: Vec<PathBuf>,
+        /// Attach a photo to the stops whose position is a multiple of N.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        photo_every: u32,
+        /// Wake the sync after every N saves (it also runs once more at the end).
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        sync_every: usize,
+        /// Photo bytes per upload request.
+        #[arg(long, default_value_t = SyncEngine::default().chunk_bytes, value_name = "BYTES")]
+        chunk_bytes: usize,
     },
     /// PRAGMA integrity_check and the outbox's contiguity.
     Check,
@@ -405,20 +424,7 @@ fn run(cli: Cli) -> Result<(), FieldError> {
                 .iter()
                 .filter(|s| s.status == StopStatus::Pending)
             {
-                let lines = store.stops().detail(s.id)?.lines;
-                let saved = store.pods().record(NewPod {
-                    stop_id: s.id,
-                    recipient_name: format!("Recipient {}", s.position),
-                    signature: Some(demo_signature()),
-                    photos: photos.clone(),
-                    gps: Some(GpsFix {
-                        lat: 52.37,
-                        lon: 4.89,
-                        accuracy_m: 8.0,
-                    }),
-                    lines: lines.iter().map(LineOutcome::in_full).collect(),
-                    corrects: None,
-                })?;
+                let saved = deliver_in_full(&mut store, s, photos.clone())?;
                 // Reported only after the commit: a line here is a promise the record is durable.
                 let mut out = out.lock();
                 writeln!(out, "saved {} {}", s.id, saved.id)
@@ -426,12 +432,132 @@ fn run(cli: Cli) -> Result<(), FieldError> {
                     .map_err(|e| FieldError::io(Path::new("stdout"), e))?;
             }
         }
+        Command::Work {
+            photos,
+            photo_every,
+            sync_every,
+            chunk_bytes,
+        } => {
+            let engine = SyncEngine {
+                chunk_bytes: chunk_bytes.max(1),
+                ..SyncEngine::default()
+            };
+            work(
+                store,
+                &cli.data_dir,
+                &photos,
+                photo_every,
+                sync_every,
+                engine,
+            )?;
+        }
         Command::Check => {
             store.check_integrity()?;
             println!("ok");
         }
     }
     Ok(())
+}
+
+/// `work`: records on this thread, syncs on another with its own connection to the store (as
+/// the app does), woken every `sync_every` saves; a save never waits for the network.
+fn work(
+    mut store: Store,
+    dir: &Path,
+    photo_files: &[PathBuf],
+    photo_every: u32,
+    sync_every: usize,
+    engine: SyncEngine,
+) -> Result<(), FieldError> {
+    let url = store
+        .sync_state()?
+        .planner_url
+        .ok_or(FieldError::Sync(sync::SyncError::NotEnrolled))?;
+    let transport = HttpTransport::new(&url)?;
+    // As the app does at start-up: clear what an earlier crash left in the photo folder, before
+    // the sync's connection opens.
+    store.sweep_orphan_photos()?;
+    let mut sync_store = Store::open(dir, Arc::new(SystemClock))?;
+    let (bell, rings) = std::sync::mpsc::channel::<()>();
+    let syncer = std::thread::spawn(move || {
+        // One round per ring (rings that pile up during a round count once), and a last round
+        // when recording is over.
+        let mut more = true;
+        while more {
+            more = rings.recv().is_ok();
+            while rings.try_recv().is_ok() {}
+            say("sync started");
+            match engine.sync_once(&mut sync_store, &transport) {
+                Ok(r) => say(&format!("sync done {} {}", r.ops_acked, r.waiting_ops)),
+                Err(e) => say(&format!("sync failed: {e}")),
+            }
+        }
+    });
+
+    // Each file goes through the photo pipeline once; later stops name the same photo.
+    let mut imported: HashMap<usize, String> = HashMap::new();
+    let view = store.routes().today()?;
+    let mut saves = 0;
+    for s in view
+        .stops
+        .iter()
+        .filter(|s| s.status == StopStatus::Pending)
+    {
+        let photos = match photo_files.len() {
+            0 => vec![],
+            n if photo_every > 0 && s.position % photo_every == 0 => {
+                let k = (s.position / photo_every) as usize % n;
+                let sha = match imported.entry(k) {
+                    Entry::Occupied(e) => e.get().clone(),
+                    Entry::Vacant(e) => e
+                        .insert(store.photos().import_file(&photo_files[k])?.sha256)
+                        .clone(),
+                };
+                vec![sha]
+            }
+            _ => vec![],
+        };
+        let saved = deliver_in_full(&mut store, s, photos)?;
+        // Reported only after the commit: a line here is a promise the record is durable.
+        say(&format!("saved {} {}", s.id, saved.id));
+        saves += 1;
+        if saves % sync_every.max(1) == 0 {
+            let _ = bell.send(());
+        }
+    }
+    drop(bell);
+    syncer
+        .join()
+        .map_err(|_| FieldError::Invalid("the sync thread panicked".into()))
+}
+
+/// One line on stdout, flushed: the crash tests read it the moment it is written.
+fn say(line: &str) {
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    let _ = writeln!(out, "{line}").and_then(|_| out.flush());
+}
+
+/// A signed proof of delivery with every line in full.
+fn deliver_in_full(
+    store: &mut Store,
+    stop: &doorstep_field::views::StopSummary,
+    photos: Vec<String>,
+) -> Result<doorstep_field::views::Saved, FieldError> {
+    let lines = store.stops().detail(stop.id)?.lines;
+    store.pods().record(NewPod {
+        stop_id: stop.id,
+        recipient_name: format!("Recipient {}", stop.position),
+        signature: Some(demo_signature()),
+        photos,
+        gps: Some(GpsFix {
+            lat: 52.37,
+            lon: 4.89,
+            accuracy_m: 8.0,
+        }),
+        lines: lines.iter().map(LineOutcome::in_full).collect(),
+        corrects: None,
+    })
 }
 
 fn stop_id(store: &mut Store, s: &str) -> Result<Uuid, FieldError> {
