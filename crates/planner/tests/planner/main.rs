@@ -4,6 +4,7 @@
 mod conformance;
 mod faults;
 mod import;
+mod kill;
 mod network;
 mod openapi;
 mod proxy;
