@@ -99,7 +99,7 @@ pub struct Forbidden(pub ErrorBody);
 pub struct NotFound(pub ErrorBody);
 
 /// The request contradicts what the planner holds (`conflict`): the same seq with another
-/// hash, an upload offset other than the one held, a device id enrolled already.
+/// hash, an upload offset other than the one held, a device id enrolled for someone else.
 #[derive(ToResponse)]
 pub struct Conflict(pub ErrorBody);
 

@@ -89,6 +89,18 @@ impl Routes<'_> {
         id.as_deref().map(parse_uuid).transpose()
     }
 
+    /// Every route the device holds in its scope, by date, then id.
+    pub fn in_scope(&self) -> Result<Vec<Uuid>> {
+        let mut stmt = self
+            .store
+            .conn
+            .prepare_cached("SELECT id FROM routes WHERE out_of_scope = 0 ORDER BY date, id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.iter().map(|id| parse_uuid(id)).collect()
+    }
+
     /// Today's route by the device clock, stops in order, each with what waits to sync.
     pub fn today(&self) -> Result<RouteView> {
         let today = self.store.clock.today();

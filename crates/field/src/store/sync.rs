@@ -119,7 +119,7 @@ impl Store {
         })
     }
 
-    pub(crate) fn pull_cursor(&self) -> Result<u64> {
+    pub fn pull_cursor(&self) -> Result<u64> {
         Ok(self
             .conn
             .query_row("SELECT pull_cursor FROM sync_state WHERE id = 1", [], |r| {
@@ -203,16 +203,18 @@ impl Store {
         Ok(epoch)
     }
 
-    /// The planner stored every op up to `acked_seq`: drop them from the outbox, keep the
+    /// The planner stored every op up to `acked_seq` (of those up to `sent_up_to`, the last it
+    /// was sent in the push it answered): drop them from the outbox, keep the
     /// rejections it sent, and let go of out-of-scope rows no unsynced work holds any more.
     /// One transaction.
     pub(crate) fn trim_outbox(
         &mut self,
         acked_seq: u64,
+        sent_up_to: u64,
         rejections: &[Rejection],
     ) -> Result<Applied> {
         let (applied, photos) = self.write(|tx, ctx| {
-            let newly_acked = trim(tx, acked_seq)?;
+            let newly_acked = trim(tx, acked_seq, Some(sent_up_to))?;
             let new_rejections = store_rejections(tx, rejections, &ts(ctx.now()))?;
             let photos = if newly_acked > 0 {
                 forget_photos(tx, purge_out_of_scope(tx)?)?
@@ -246,7 +248,7 @@ impl Store {
     }
 
     /// Photos that events name and the planner does not hold yet, oldest first, with their size.
-    pub(crate) fn photos_waiting(&self) -> Result<Vec<(String, u64)>> {
+    pub fn photos_waiting(&self) -> Result<Vec<(String, u64)>> {
         let mut stmt = self.conn.prepare(
             "SELECT p.sha256, p.bytes FROM photos p
              WHERE p.uploaded = 0 AND EXISTS (SELECT 1 FROM event_photos e WHERE e.sha256 = p.sha256)
@@ -273,7 +275,12 @@ impl Store {
 
 /// Drops acknowledged ops. The planner cannot hold more than the device ever handed out
 /// unless the phone's database was restored from an older copy.
-fn trim(tx: &Transaction<'_>, acked_seq: u64) -> Result<u64> {
+/// Trims the outbox to what the planner confirmed: `acked_seq`, but never past `sent_up_to`,
+/// the last op of the push it answered. The planner compared those ops' hashes with what it
+/// holds; ops it was not sent may hold other content under the same numbers (a restored copy
+/// of this database reuses them), so its word about them trims nothing. An `acked_seq`
+/// beyond anything this copy made means the planner holds another copy's ops.
+fn trim(tx: &Transaction<'_>, acked_seq: u64, sent_up_to: Option<u64>) -> Result<u64> {
     let (last_seq, old_acked): (u64, u64) = tx.query_row(
         "SELECT last_seq, acked_seq FROM device WHERE id = 1",
         [],
@@ -286,6 +293,7 @@ fn trim(tx: &Transaction<'_>, acked_seq: u64) -> Result<u64> {
         }
         .into());
     }
+    let acked_seq = acked_seq.min(sent_up_to.unwrap_or(old_acked));
     if acked_seq <= old_acked {
         return Ok(0);
     }
@@ -318,7 +326,8 @@ fn apply_pull(
     pull: &PullResponse,
     full: bool,
 ) -> Result<(Applied, Vec<String>)> {
-    let newly_acked = trim(tx, pull.acked_seq)?;
+    // A pull only checks the planner is not ahead of this copy; pushes trim.
+    let newly_acked = trim(tx, pull.acked_seq, None)?;
     let new_rejections = store_rejections(tx, &pull.rejections, &ts(ctx.now()))?;
     let mut routes_updated = 0;
     for state in &pull.routes {
@@ -473,15 +482,15 @@ fn upsert_route(tx: &Transaction<'_>, state: &RouteState, full: bool) -> Result<
     Ok(true)
 }
 
-/// The courier's status only moves forward: the planner's status wins when it is further on,
-/// the device's when it is. At the same step with different outcomes, the device's own
-/// pending ops stay on top; without any, the planner (which has applied them all) decides.
+/// Without pending ops on the stop, the planner decides: it has applied, or refused, every op
+/// this phone sent about it (a refused delivery must not stay "delivered" on the phone). With
+/// pending ops, the phone's own work stays on top unless the planner is further on: the
+/// courier's status only moves forward.
 pub(crate) fn merge_status(local: StopStatus, planner: StopStatus, pending: bool) -> StopStatus {
-    match planner.step().cmp(&local.step()) {
-        std::cmp::Ordering::Greater => planner,
-        std::cmp::Ordering::Less => local,
-        std::cmp::Ordering::Equal if pending => local,
-        std::cmp::Ordering::Equal => planner,
+    if pending && local.step() >= planner.step() {
+        local
+    } else {
+        planner
     }
 }
 

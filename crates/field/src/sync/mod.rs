@@ -232,7 +232,7 @@ impl SyncEngine {
             };
             let answer = transport.send(&post_json("/v1/sync/push", &creds.token, &request))?;
             let answer: PushResponse = parse(&expect_success(answer)?)?;
-            let applied = store.trim_outbox(answer.acked_seq, &answer.rejections)?;
+            let applied = store.trim_outbox(answer.acked_seq, last, &answer.rejections)?;
             report.ops_acked += applied.newly_acked;
             report.new_rejections += applied.new_rejections;
             report.acked_seq = report.acked_seq.max(answer.acked_seq);

@@ -100,25 +100,38 @@ pub fn enroll(
             "this enrolment code has expired; ask dispatch for a new one".into(),
         ));
     }
-    let taken = db
-        .row(
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)",
-            p![device_id],
-        )?
-        .flag(0)?;
-    if taken {
-        return Err(PlannerError::Conflict(
-            "a device with this id is enrolled already".into(),
-        ));
-    }
     let (tenant, user) = (row.id(0)?, row.id(1)?);
+    let known = db.one(
+        "SELECT tenant_id, user_id FROM devices WHERE id = $1",
+        p![device_id],
+    )?;
+    match known {
+        // The same phone again, for the same person, with a fresh code: its earlier
+        // enrolment's answer was lost on the way (or it was revoked and dispatch let it back
+        // in). It gets a new token; the old one stops working; its ops keep their numbers.
+        Some(d) if d.id(0)? == tenant && d.id(1)? == user => {
+            db.exec(
+                "UPDATE devices SET token_hash = $2, name = COALESCE($3, name), enrolled_at = $4,
+                        revoked_at = NULL
+                 WHERE id = $1",
+                p![device_id, token_hash, device_name, now],
+            )?;
+        }
+        Some(_) => {
+            return Err(PlannerError::Conflict(
+                "this device is enrolled for someone else; reinstall the app to enrol it for this person".into(),
+            ));
+        }
+        None => {
+            db.exec(
+                "INSERT INTO devices (id, tenant_id, user_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                p![device_id, tenant, user, device_name, token_hash, now],
+            )?;
+        }
+    }
     db.exec(
         "UPDATE enrolment_codes SET used_at = $2 WHERE code_hash = $1",
         p![code_hash, now],
-    )?;
-    db.exec(
-        "INSERT INTO devices (id, tenant_id, user_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        p![device_id, tenant, user, device_name, token_hash, now],
     )?;
     Ok((
         Principal {
@@ -667,7 +680,15 @@ fn apply_all(
     let mut recorded: HashMap<u64, Uuid> = HashMap::new();
     for op in ops {
         match decide(who, &op.body, &stops, &events) {
-            Err(reason) => refused.push((op.seq, op.body.stop_id(), reason)),
+            Err(reason) => {
+                // The device already showed the op's effect; announcing the route again
+                // sends it the stop as the planner holds it, so the phone does not keep
+                // showing what was refused.
+                if let Some(row) = stops.get(&op.body.stop_id()) {
+                    changed.insert(row.route_id);
+                }
+                refused.push((op.seq, op.body.stop_id(), reason))
+            }
             Ok((event, status)) => {
                 let stop_id = op.body.stop_id();
                 if let Some(e) = event {
