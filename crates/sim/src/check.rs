@@ -50,6 +50,23 @@ pub fn rank(status: &str) -> u8 {
         .unwrap_or(0)
 }
 
+/// The photos a device holds, by name.
+pub fn photo_names(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir.join(PHOTO_DIR))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .strip_suffix(".jpg")
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -374,18 +391,6 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
     // Photos: every photo a stored event names arrived whole, under its own hash, except
     // photos whose only copy went with a restored phone (the planner shows those records
     // incomplete).
-    let mut gone: BTreeSet<String> = BTreeSet::new();
-    let mut kept: BTreeSet<String> = BTreeSet::new();
-    for dev in &world.devices {
-        for c in &dev.confirmed {
-            let set = if c.lost_with_restore {
-                &mut gone
-            } else {
-                &mut kept
-            };
-            set.extend(c.op.body.photos().into_iter().map(str::to_owned));
-        }
-    }
     for (sha, data, complete) in query(
         &p,
         "SELECT DISTINCT e.sha256, b.data, b.complete FROM event_photos e
@@ -398,7 +403,7 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
             ))
         },
     ) {
-        if gone.contains(&sha) && !kept.contains(&sha) && data.is_none() {
+        if world.lost_photos.contains(&sha) && data.is_none() {
             continue;
         }
         match data {

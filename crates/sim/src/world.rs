@@ -3,7 +3,7 @@
 //! real randomness, so a seed replays byte for byte.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -282,6 +282,8 @@ pub struct World {
     pub(crate) devices: Vec<SimDevice>,
     pub(crate) stats: Stats,
     pub(crate) dir: PathBuf,
+    /// Photos whose phone was restored from a backup that did not hold them.
+    pub(crate) lost_photos: BTreeSet<String>,
 }
 
 /// Runs seed `seed` in a fresh folder under `opts.dir` and checks every invariant.
@@ -449,6 +451,7 @@ impl World {
             devices,
             stats: Stats::default(),
             dir: dir.to_owned(),
+            lost_photos: BTreeSet::new(),
         }
     }
 
@@ -699,8 +702,11 @@ impl World {
         let dev = &mut self.devices[d];
         let (copy, kept) = dev.backup.clone().expect("a backup exists");
         drop(dev.store.take());
+        let before = check::photo_names(&dev.dir);
         std::fs::remove_dir_all(&dev.dir).unwrap();
         check::copy_dir(&copy, &dev.dir);
+        let after = check::photo_names(&dev.dir);
+        self.lost_photos.extend(before.difference(&after).cloned());
         for c in dev.confirmed.iter_mut().skip(kept) {
             c.lost_with_restore = true;
         }

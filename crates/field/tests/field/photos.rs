@@ -193,5 +193,9 @@ fn a_crash_between_the_photo_file_and_its_row_leaves_nothing_after_the_sweep() {
         .collect();
     left.sort();
     assert_eq!(left, vec![format!("{}.jpg", kept.sha256)]);
-    assert_eq!(dev.store.sweep_orphan_photos().unwrap(), 0, "nothing more to do");
+    assert_eq!(
+        dev.store.sweep_orphan_photos().unwrap(),
+        0,
+        "nothing more to do"
+    );
 }

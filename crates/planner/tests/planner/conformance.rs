@@ -183,6 +183,90 @@ fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Back
     assert_eq!(dispatcher.device_id, None);
 }
 
+/// Found by the simulation: a phone whose enrolment answer was lost on the way held no token,
+/// and every later code was refused for its device id. The same phone, for the same person,
+/// may enrol again with a fresh code; another person's code may not take it over.
+fn a_phone_whose_enrolment_answer_was_lost_can_enrol_again(backing: Backing) {
+    let f = fixture(backing);
+    let (sam, _, _) = f.courier("Sam Courier");
+    let first = f.enrol("Sam Courier"); // the answer never reached the phone
+    let device = first.device_id.unwrap();
+    let code = "SECOND-CODE";
+    f.storage
+        .add_enrolment_code(
+            f.demo.tenant_id,
+            sam,
+            &hash_secret(code),
+            f.clock.now() + Duration::days(1),
+        )
+        .unwrap();
+    let (again, _) = f
+        .storage
+        .enroll(
+            &hash_secret(code),
+            device,
+            None,
+            &hash_secret("new token"),
+            f.clock.now(),
+        )
+        .unwrap();
+    assert_eq!(again.device_id, Some(device));
+    assert_eq!(again.user_id, sam);
+    let now = f
+        .storage
+        .principal(&hash_secret("new token"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.device_id, Some(device), "the new token works");
+
+    let (_, noor_code, _) = f.courier("Noor Courier");
+    let taken = f.storage.enroll(
+        &hash_secret(&noor_code),
+        device,
+        None,
+        &hash_secret("noor's token"),
+        f.clock.now(),
+    );
+    assert!(
+        matches!(&taken, Err(PlannerError::Conflict(m)) if m.contains("someone else")),
+        "{taken:?}"
+    );
+    assert!(f
+        .storage
+        .principal(&hash_secret("noor's token"))
+        .unwrap()
+        .is_none());
+    let unused = f.storage.enroll(
+        &hash_secret(&noor_code),
+        f.clock.new_id(),
+        None,
+        &hash_secret("noor's token"),
+        f.clock.now(),
+    );
+    assert!(
+        unused.is_ok(),
+        "a refused enrolment does not use up the code: {unused:?}"
+    );
+}
+
+/// Found by the simulation: a GPS fix such as 52.387499999999996 came back from JSON one bit
+/// off, so the planner's hash of the op differed from the phone's and the push was refused,
+/// blocking the outbox behind it for ever.
+fn an_op_with_any_gps_fix_keeps_its_hash(backing: Backing) {
+    let f = fixture(backing);
+    let who = f.enrol("Sam Courier");
+    let (_, _, route) = f.courier("Sam Courier");
+    let mut body = f.pod(f.stop(route, 1));
+    if let OpBody::PodRecorded { pod } = &mut body {
+        pod.gps = Some(doorstep_domain::GpsFix {
+            lat: 52.3 + 875.0 / 10_000.0,
+            lon: 4.8 + 821.0 / 10_000.0,
+            accuracy_m: 11.0,
+        });
+    }
+    assert_eq!(push(&f, &who, vec![op(&who, 1, 1, body)]).unwrap(), 1);
+}
+
 fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing) {
     let f = fixture(backing);
     let who = f.enrol("Sam Courier");
@@ -669,6 +753,8 @@ fn the_ops_of_one_push_are_judged_in_order(backing: Backing) {
 crate::on_both_stores!(
     the_ops_of_one_push_are_judged_in_order,
     enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked,
+    a_phone_whose_enrolment_answer_was_lost_can_enrol_again,
+    an_op_with_any_gps_fix_keeps_its_hash,
     pushes_are_idempotent_contiguous_and_refuse_changed_content,
     ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason,
     pulls_are_scoped_report_removals_and_checksum_the_scope,
