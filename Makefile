@@ -46,6 +46,13 @@ rust-test:
 e2e: app
 	bash scripts/e2e.sh
 
+## R2 (DESIGN.md §8): kill -9 of doorstep-field 260 times (200 while it records and syncs with
+## a planner) and of doorstep-planner 20 times per store (SQLite, PostgreSQL) under pushes and
+## photo uploads, then the totals. KILLS=N and PLANNER_KILLS=N change the 200 and the 20.
+.PHONY: crash
+crash: deps
+	bash scripts/crash.sh
+
 ## Benchmarks (DESIGN.md §7), each printing its ratio against a floor measured in the same run.
 ## P2 takes about a minute (a 20-stop day over the shaped link; DESIGN's 150-stop day:
 ## `cargo bench -p doorstep-planner --bench p2_courier_day -- --stops 150`); P3 needs PostgreSQL.

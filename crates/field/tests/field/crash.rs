@@ -95,6 +95,11 @@ fn sigkill_at_random_moments_loses_no_confirmed_pod() {
             "round {round}: one outbox op per POD, no more, no less"
         );
     }
+    println!(
+        "crash: {KILLS} SIGKILLs of doorstep-field deliver-all, {kills_while_writing} hit a \
+         running writer; {} PODs confirmed, every one on the device",
+        confirmed.len()
+    );
     assert!(
         kills_while_writing >= 50,
         "only {kills_while_writing} of {KILLS} kills hit a running writer"

@@ -375,6 +375,15 @@ fn assert_planner_holds_each_pod_once(
         );
     }
     assert_eq!(events.len(), ops.len(), "one event per op");
+    let mut per_stop: HashMap<Uuid, usize> = HashMap::new();
+    for e in events.values() {
+        *per_stop.entry(e.stop_id).or_default() += 1;
+    }
+    let twice: Vec<_> = per_stop.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "stops delivered more than once: {twice:?}"
+    );
     for (pod, stop) in confirmed {
         let event = events
             .get(pod)
@@ -435,11 +444,30 @@ fn field_binary() -> &'static Path {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let sources = newest_change(&[root.join("crates/field"), root.join("crates/domain")]);
         if built_at.is_none_or(|b| b < sources) {
-            let status = Command::new(env!("CARGO"))
+            let mut cargo = Command::new(env!("CARGO"));
+            cargo
                 .args(["build", "-p", "doorstep-field", "--bin", "doorstep-field"])
-                .current_dir(&root)
-                .status()
-                .unwrap();
+                .current_dir(&root);
+            // Without what cargo told this test about itself: build scripts that watch those
+            // variables (ring watches CARGO_MANIFEST_DIR) would otherwise be rebuilt, here and
+            // again by the next ordinary build.
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                let per_unit = [
+                    "CARGO_MANIFEST_",
+                    "CARGO_PKG_",
+                    "CARGO_CRATE_",
+                    "CARGO_BIN_",
+                ]
+                .iter()
+                .any(|p| name.starts_with(p))
+                    || ["CARGO_TARGET_TMPDIR", "CARGO_PRIMARY_PACKAGE", "OUT_DIR"]
+                        .contains(&name.as_ref());
+                if per_unit {
+                    cargo.env_remove(name.as_ref());
+                }
+            }
+            let status = cargo.status().unwrap();
             assert!(status.success(), "building doorstep-field failed");
         }
         field
@@ -922,9 +950,16 @@ fn sigkill_of_the_planner_under_pushes_and_photo_uploads_loses_and_doubles_nothi
         confirmed.len(),
         started.elapsed().as_secs_f64()
     );
+    let sent = transport.sent.lock().unwrap();
     println!(
-        "requests (count, time) idle/push/upload/other: {:?}",
-        transport.sent.lock().unwrap()
+        "planner kills ({backing:?}): the device sent {} pushes ({} ms), {} photo chunks ({} ms), \
+         {} other requests ({} ms)",
+        sent[PUSH as usize].0,
+        sent[PUSH as usize].1.as_millis(),
+        sent[UPLOAD as usize].0,
+        sent[UPLOAD as usize].1.as_millis(),
+        sent[OTHER as usize].0,
+        sent[OTHER as usize].1.as_millis(),
     );
     assert!(
         hit[PUSH as usize] > 0 && hit[UPLOAD as usize] > 0,
