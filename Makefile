@@ -7,7 +7,7 @@ DATA_DIR ?= $(CURDIR)/data
 APP := target/debug/doorstep
 FIELD := target/debug/doorstep-field
 
-.PHONY: run test deps ui app fmt-check clippy ui-check ui-test rust-test e2e bench clean-data
+.PHONY: run test deps ui app fmt-check clippy ui-check ui-test rust-test sim e2e bench clean-data
 
 ## Install what is missing, build, seed the demo tenant into the planner (SQLite), start the
 ## planner and the app enrolled as the demo courier.
@@ -42,6 +42,12 @@ ui-test:
 
 rust-test:
 	$(CARGO) test --workspace
+
+## The seeded simulation (docs/RELIABILITY.md): SEEDS seeds from 0; replay one with
+## `cargo run -p doorstep-sim -- --seed S`.
+SEEDS ?= 300
+sim:
+	$(CARGO) run -p doorstep-sim -- --seeds $(SEEDS)
 
 e2e: app
 	bash scripts/e2e.sh

@@ -43,6 +43,7 @@ step ui-check make --no-print-directory ui-check
 step ui-test make --no-print-directory ui-test
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step rust-test cargo test --workspace
+step sim make --no-print-directory sim
 step e2e make --no-print-directory e2e
 
 echo "$passed passed, $failed failed"

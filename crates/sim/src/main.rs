@@ -88,7 +88,7 @@ fn main() -> ExitCode {
                         failing.lock().unwrap().push(seed);
                     }
                     let done = seed - cli.from + 1;
-                    if done % 100 == 0 {
+                    if done.is_multiple_of(100) {
                         eprintln!("… {done} seeds");
                     }
                 });

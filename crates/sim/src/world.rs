@@ -236,7 +236,7 @@ pub struct SimDevice {
 
 /// What one device action came to.
 enum Did {
-    Recorded(Op, Option<Uuid>, String),
+    Recorded(Box<Op>, Option<Uuid>, String),
     Refused(String),
     Nothing(String),
 }
@@ -960,7 +960,7 @@ impl World {
                         .expect("a saved record waits in the outbox")
                         .op;
                     let event = (choice >= 25).then_some(saved.id);
-                    Ok(Did::Recorded(op, event, what))
+                    Ok(Did::Recorded(Box::new(op), event, what))
                 }
                 Err(e) => {
                     let after = store.outbox().len()?;
@@ -980,7 +980,7 @@ impl World {
                     op.epoch, op.seq
                 ));
                 self.devices[d].confirmed.push(Confirmed {
-                    op,
+                    op: *op,
                     event,
                     lost_with_restore: false,
                 });
