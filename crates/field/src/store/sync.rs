@@ -639,9 +639,14 @@ mod tests {
     use StopStatus::*;
 
     #[test]
-    fn the_planner_never_moves_a_status_back() {
-        assert_eq!(merge_status(Arrived, EnRoute, false), Arrived);
-        assert_eq!(merge_status(Delivered, Pending, false), Delivered);
+    fn pending_work_stays_on_top_and_otherwise_the_planner_decides() {
+        assert_eq!(merge_status(Arrived, EnRoute, true), Arrived);
+        assert_eq!(
+            merge_status(Delivered, Pending, false),
+            Pending,
+            "the planner refused the delivery (dispatch cancelled the stop): the phone follows"
+        );
+        assert_eq!(merge_status(Arrived, EnRoute, false), EnRoute);
         assert_eq!(merge_status(EnRoute, Delivered, true), Delivered);
         assert_eq!(
             merge_status(Delivered, Failed, true),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
@@ -53,19 +53,28 @@ fn sigkill_at_random_moments_loses_no_confirmed_pod() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
         let reader = thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
         });
+        let mut output = vec![];
+        if round % 2 == 1 {
+            // Every other kill waits for the first record: however slow the machine is to
+            // start a process, these land while the writer is at work. The others may also
+            // land while it opens (and recovers) the database.
+            output.extend(lines.recv_timeout(Duration::from_secs(10)).ok());
+        }
         thread::sleep(Duration::from_millis(15 + rng.next(120)));
         if child.try_wait().unwrap().is_none() {
             kills_while_writing += 1;
         }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
-        for line in reader.join().unwrap() {
+        reader.join().unwrap();
+        output.extend(lines.try_iter());
+        for line in output {
             let parts: Vec<&str> = line.split_whitespace().collect();
             if let ["saved", stop, pod] = parts.as_slice() {
                 confirmed.insert(pod.to_string(), stop.to_string());
@@ -104,8 +113,9 @@ fn sigkill_at_random_moments_loses_no_confirmed_pod() {
         kills_while_writing >= 50,
         "only {kills_while_writing} of {KILLS} kills hit a running writer"
     );
+    // Not a speed test: on a loaded machine fewer PODs fit between kills, but some must.
     assert!(
-        confirmed.len() > 100,
+        confirmed.len() >= KILLS / 2,
         "the writer got real work done between kills ({} PODs)",
         confirmed.len()
     );
