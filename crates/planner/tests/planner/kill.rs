@@ -598,8 +598,11 @@ fn sigkill_of_the_device_while_it_records_and_syncs_loses_and_doubles_nothing() 
         }
         let phone = phones.last_mut().unwrap();
         let dir = phone.dir.path();
+        // The sync wakes after every couple of saves, or seldom (so some kills find only the
+        // writer at work).
+        let sync_every = ["2", "5", "25"][rng.next_u64() as usize % 3];
         let mut child = field(dir)
-            .args(["work", "--photo-every", "3", "--sync-every", "3"])
+            .args(["work", "--photo-every", "3", "--sync-every", sync_every])
             .args(["--chunk-bytes", "16384"])
             .args(&photo_args)
             .stdout(Stdio::piped())
@@ -607,20 +610,41 @@ fn sigkill_of_the_device_while_it_records_and_syncs_loses_and_doubles_nothing() 
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel::<String>();
         let reader = thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
         });
-        thread::sleep(millis(&mut rng, 30, 600));
+        // A third of the kills at any moment from the start (opening and recovering the
+        // database included), a third once the phone has saved a record, a third once a sync
+        // round has begun; whatever the machine's speed.
+        let mut output = vec![];
+        let wait_for = ["", "saved", "sync started"][round as usize % 3];
+        let pause = match wait_for {
+            "" => millis(&mut rng, 30, 600),
+            "saved" => millis(&mut rng, 0, 300),
+            _ => millis(&mut rng, 0, 100),
+        };
+        if !wait_for.is_empty() {
+            while let Ok(line) = lines.recv_timeout(Duration::from_secs(10)) {
+                let seen = line.starts_with(wait_for);
+                output.push(line);
+                if seen {
+                    break;
+                }
+            }
+        }
+        thread::sleep(pause);
         if child.try_wait().unwrap().is_none() {
             hit_running += 1;
         }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
+        reader.join().unwrap();
+        output.extend(lines.try_iter());
         let mut syncing = false;
-        for line in reader.join().unwrap() {
+        for line in output {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
                 ["saved", stop, pod] => {
