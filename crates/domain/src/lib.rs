@@ -5,9 +5,11 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod event;
+pub mod lateness;
 pub mod route;
 mod signature;
 pub mod sync;
+pub mod territory;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::DomainError;
