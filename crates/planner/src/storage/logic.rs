@@ -18,7 +18,7 @@ use crate::{PlannerError, Result};
 
 pub const MAX_BLOB_BYTES: u64 = 25 * 1024 * 1024;
 
-fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| PlannerError::Internal(format!("stored value \"{s}\" is unknown")))
 }

@@ -4,6 +4,7 @@ mod logic;
 mod postgres;
 pub mod sql;
 mod sqlite;
+mod territories;
 
 use chrono::{DateTime, Utc};
 use doorstep_domain::sync::{OpBody, PullRequest, PullResponse, PushRequest, PushResponse};
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
+pub use territories::{Delivery, NewTerritory, TerritoryInfo};
 
 use sql::Db;
 
@@ -160,6 +162,19 @@ pub trait Storage: Send + Sync {
     fn import(&self, tenant: Uuid, import: &Import) -> Result<Imported>;
     /// An event as the device recorded it, unless unknown in this tenant.
     fn event(&self, tenant: Uuid, id: Uuid) -> Result<Option<OpBody>>;
+    /// Stores territories by name (a known name gets the new area), all or nothing; their ids.
+    fn save_territories(&self, tenant: Uuid, list: &[NewTerritory]) -> Result<Vec<Uuid>>;
+    fn assign_territory(&self, tenant: Uuid, territory: Uuid, rep: Uuid) -> Result<()>;
+    /// The tenant's territories, or only those of `rep`.
+    fn territories(&self, tenant: Uuid, rep: Option<Uuid>) -> Result<Vec<TerritoryInfo>>;
+    /// The deliveries of `date` inside `rep`'s territories, assessed at local time `now`.
+    fn territory_deliveries(
+        &self,
+        tenant: Uuid,
+        rep: Uuid,
+        date: chrono::NaiveDate,
+        now: chrono::NaiveDateTime,
+    ) -> Result<Vec<Delivery>>;
 }
 
 /// A database that runs one closure as one transaction. The closure may run more than once
@@ -322,6 +337,30 @@ impl<B: Backend> Storage for SqlStorage<B> {
 
     fn event(&self, tenant: Uuid, id: Uuid) -> Result<Option<OpBody>> {
         self.0.read(&mut |db| logic::event(db, tenant, id))
+    }
+
+    fn save_territories(&self, tenant: Uuid, list: &[NewTerritory]) -> Result<Vec<Uuid>> {
+        self.0.write(&mut |db| territories::save(db, tenant, list))
+    }
+
+    fn assign_territory(&self, tenant: Uuid, territory: Uuid, rep: Uuid) -> Result<()> {
+        self.0
+            .write(&mut |db| territories::assign(db, tenant, territory, rep))
+    }
+
+    fn territories(&self, tenant: Uuid, rep: Option<Uuid>) -> Result<Vec<TerritoryInfo>> {
+        self.0.read(&mut |db| territories::list(db, tenant, rep))
+    }
+
+    fn territory_deliveries(
+        &self,
+        tenant: Uuid,
+        rep: Uuid,
+        date: chrono::NaiveDate,
+        now: chrono::NaiveDateTime,
+    ) -> Result<Vec<Delivery>> {
+        self.0
+            .read(&mut |db| territories::deliveries(db, tenant, rep, date, now))
     }
 }
 

@@ -20,6 +20,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/postgres/0002_customers.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_territories.sql"),
+    ),
 ];
 const RETRIES: usize = 8;
 

@@ -24,6 +24,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/sqlite/0004_ops_name_their_event.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_territories.sql"),
+    ),
 ];
 
 pub struct Sqlite {

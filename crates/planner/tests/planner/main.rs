@@ -9,6 +9,7 @@ mod network;
 mod openapi;
 mod proxy;
 mod stories;
+mod territories;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

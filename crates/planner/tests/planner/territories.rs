@@ -1,0 +1,336 @@
+//! Sales territories over HTTP, on both stores: GeoJSON checked whole, reps see the deliveries
+//! inside their territories judged as the domain judges them, reassignment moves them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use doorstep_domain::lateness::{assess_route, Pace, Standing, StopFacts};
+use doorstep_domain::territory::Area;
+use doorstep_domain::{Clock, SystemClock};
+use doorstep_planner::auth::hash_secret;
+use doorstep_planner::storage::{Role, User};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::{Backing, TestServer};
+
+fn send(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = reqwest::blocking::Client::new();
+    let mut req = client
+        .request(method, format!("{}{path}", server.url))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let resp = req.send().unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A sales rep with an API token.
+fn rep(server: &TestServer, name: &str) -> (Uuid, String) {
+    let user = User {
+        id: SystemClock.new_id(),
+        name: name.into(),
+        role: Role::SalesRep,
+    };
+    server
+        .storage
+        .create_user(server.demo.tenant_id, &user)
+        .unwrap();
+    let token = format!("token-of-{name}");
+    server
+        .storage
+        .add_user_token(
+            server.demo.tenant_id,
+            user.id,
+            &hash_secret(&token),
+            SystemClock.now(),
+        )
+        .unwrap();
+    (user.id, token)
+}
+
+/// The western half of the demo's Amsterdam (its stops lie between 4.86 and 4.92 east).
+fn west(rep: Option<Uuid>) -> Value {
+    json!({"type": "Feature", "properties": {"name": "West", "rep_id": rep},
+        "geometry": {"type": "Polygon", "coordinates": [[
+            [4.80, 52.30], [4.888, 52.30], [4.888, 52.42], [4.80, 52.42], [4.80, 52.30]]]}})
+}
+
+fn collection(features: Vec<Value>) -> Value {
+    json!({"type": "FeatureCollection", "features": features})
+}
+
+fn territories_are_checked_whole_and_given_to_sales_reps_only(backing: Backing) {
+    let server = TestServer::start(backing);
+    let dispatch = server.demo.dispatcher_token.clone();
+    let (ana, ana_token) = rep(&server, "Ana Sales");
+    let post = |body: Value| {
+        send(
+            &server,
+            reqwest::Method::POST,
+            "/v1/territories",
+            &dispatch,
+            Some(body),
+        )
+    };
+
+    // Two bad features and a good one: nothing is stored, both problems are listed.
+    let bow_tie = json!({"type": "Feature", "properties": {"name": "Knot"},
+        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}});
+    let nameless = json!({"type": "Feature", "properties": {},
+        "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}});
+    let (status, answer) = post(collection(vec![west(Some(ana)), bow_tie, nameless]));
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_import");
+    let rows = answer["error"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{answer}");
+    assert_eq!(rows[0]["row"], "features[1]");
+    assert!(
+        rows[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid area"),
+        "{answer}"
+    );
+    assert!(
+        rows[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs a name"),
+        "{answer}"
+    );
+    assert!(
+        rows[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a LineString"),
+        "{answer}"
+    );
+    let (_, listed) = send(
+        &server,
+        reqwest::Method::GET,
+        "/v1/territories",
+        &dispatch,
+        None,
+    );
+    assert_eq!(listed, json!([]), "nothing was half-saved");
+
+    // A courier is no sales rep.
+    let sam = server
+        .demo
+        .users
+        .iter()
+        .find(|u| u.name == "Sam Courier")
+        .unwrap()
+        .user_id;
+    let (status, answer) = post(collection(vec![west(Some(sam))]));
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is not a sales rep"));
+
+    let (status, answer) = post(collection(vec![west(Some(ana))]));
+    assert_eq!(status, 201, "{answer}");
+    let id = answer[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(answer[0]["rep_id"], json!(ana));
+    assert_eq!(answer[0]["area"]["type"], "MultiPolygon");
+
+    // The rep sees their own; a courier sees none; only dispatch assigns.
+    let (status, mine) = send(
+        &server,
+        reqwest::Method::GET,
+        "/v1/territories",
+        &ana_token,
+        None,
+    );
+    assert_eq!((status, mine[0]["name"].clone()), (200, json!("West")));
+    let path = format!("/v1/territories/{id}/assign");
+    let (status, _) = send(
+        &server,
+        reqwest::Method::POST,
+        &path,
+        &ana_token,
+        Some(json!({"rep_id": ana})),
+    );
+    assert_eq!(status, 403);
+    let (status, answer) = send(
+        &server,
+        reqwest::Method::POST,
+        &path,
+        &dispatch,
+        Some(json!({"rep_id": sam})),
+    );
+    assert_eq!(status, 400, "{answer}");
+    let missing = format!("/v1/territories/{}/assign", Uuid::nil());
+    let (status, _) = send(
+        &server,
+        reqwest::Method::POST,
+        &missing,
+        &dispatch,
+        Some(json!({"rep_id": ana})),
+    );
+    assert_eq!(status, 404);
+}
+
+fn a_rep_sees_the_deliveries_inside_their_territory_judged_as_the_domain_judges(backing: Backing) {
+    let server = TestServer::start(backing);
+    let dispatch = server.demo.dispatcher_token.clone();
+    let (ana, ana_token) = rep(&server, "Ana Sales");
+    let (bo, bo_token) = rep(&server, "Bo Sales");
+    let (status, answer) = send(
+        &server,
+        reqwest::Method::POST,
+        "/v1/territories",
+        &dispatch,
+        Some(collection(vec![west(Some(ana))])),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let territory = answer[0]["id"].as_str().unwrap().to_owned();
+
+    // Judged at 11:00 on the demo's day.
+    let date: NaiveDate = server
+        .storage
+        .route_report(
+            server.demo.tenant_id,
+            server.demo.users[1].route_id.unwrap(),
+        )
+        .unwrap()
+        .route
+        .date;
+    let at: NaiveDateTime = date.and_hms_opt(11, 0, 0).unwrap();
+    let query = format!(
+        "/v1/territories/deliveries?date={date}&at={}",
+        at.format("%Y-%m-%dT%H:%M:%S")
+    );
+    let (status, got) = send(&server, reqwest::Method::GET, &query, &ana_token, None);
+    assert_eq!(status, 200, "{got}");
+    let got = got.as_array().unwrap().clone();
+
+    // What the domain says, computed here from the dispatcher's route view.
+    let area = Area::from_geojson(&west(None)).unwrap();
+    let mut want: Vec<(String, Standing)> = vec![];
+    for user in server.demo.users.iter().filter(|u| u.route_id.is_some()) {
+        let report = server
+            .storage
+            .route_report(server.demo.tenant_id, user.route_id.unwrap())
+            .unwrap();
+        let facts: Vec<StopFacts> = report
+            .route
+            .stops
+            .iter()
+            .map(|s| StopFacts {
+                id: s.id,
+                position: s.position,
+                lat: s.lat,
+                lon: s.lon,
+                window_start: s.window_start,
+                window_end: s.window_end,
+                status: s.status,
+                cancelled: report.cancelled.contains(&s.id),
+                damaged: false,
+            })
+            .collect();
+        for (id, standing) in assess_route(date, &facts, at, Pace::default()) {
+            let s = report.route.stops.iter().find(|s| s.id == id).unwrap();
+            if area.contains(s.lat, s.lon) {
+                want.push((id.to_string(), standing));
+            }
+        }
+    }
+    assert!(
+        want.len() >= 10 && want.len() < 90,
+        "the polygon holds part of the city: {}",
+        want.len()
+    );
+    assert!(
+        want.iter().any(|(_, s)| s.needs_attention()),
+        "at 11:00 some deliveries are late"
+    );
+    let mut got_pairs: Vec<(String, Standing)> = got
+        .iter()
+        .map(|d| {
+            (
+                d["stop_id"].as_str().unwrap().to_owned(),
+                serde_json::from_value(d["standing"].clone()).unwrap(),
+            )
+        })
+        .collect();
+    // Late and incomplete first.
+    let first_calm = got_pairs
+        .iter()
+        .position(|(_, s)| !s.needs_attention())
+        .unwrap_or(got_pairs.len());
+    assert!(
+        got_pairs[first_calm..]
+            .iter()
+            .all(|(_, s)| !s.needs_attention()),
+        "late ones lead the list"
+    );
+    got_pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        got_pairs, want,
+        "the planner and the domain agree on scope and lateness"
+    );
+    assert!(got.iter().all(|d| d["territory_id"] == json!(territory)));
+
+    // Another rep sees nothing, and may not look at Ana's.
+    let (_, none) = send(&server, reqwest::Method::GET, &query, &bo_token, None);
+    assert_eq!(none, json!([]));
+    let (status, _) = send(
+        &server,
+        reqwest::Method::GET,
+        &format!("{query}&rep={ana}"),
+        &bo_token,
+        None,
+    );
+    assert_eq!(status, 403);
+
+    // Reassigned, the deliveries move with the territory.
+    let (status, _) = send(
+        &server,
+        reqwest::Method::POST,
+        &format!("/v1/territories/{territory}/assign"),
+        &dispatch,
+        Some(json!({"rep_id": bo})),
+    );
+    assert_eq!(status, 204);
+    let (_, ana_now) = send(&server, reqwest::Method::GET, &query, &ana_token, None);
+    let (_, bo_now) = send(&server, reqwest::Method::GET, &query, &bo_token, None);
+    assert_eq!(ana_now, json!([]));
+    assert_eq!(bo_now.as_array().unwrap().len(), got.len());
+    let (status, by_dispatch) = send(
+        &server,
+        reqwest::Method::GET,
+        &format!("{query}&rep={bo}"),
+        &dispatch,
+        None,
+    );
+    assert_eq!(
+        (status, by_dispatch.as_array().unwrap().len()),
+        (200, got.len())
+    );
+    let (status, answer) = send(
+        &server,
+        reqwest::Method::GET,
+        "/v1/territories/deliveries?date=yesterday",
+        &bo_token,
+        None,
+    );
+    assert_eq!(status, 400, "{answer}");
+}
+
+crate::on_both_stores!(
+    territories_are_checked_whole_and_given_to_sales_reps_only,
+    a_rep_sees_the_deliveries_inside_their_territory_judged_as_the_domain_judges,
+);
