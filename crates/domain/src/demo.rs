@@ -125,10 +125,7 @@ pub fn amsterdam_route(date: NaiveDate, clock: &dyn Clock) -> Route {
         .enumerate()
         .map(|(i, p)| {
             let position = i as u32 + 1;
-            // Windows roll through the day: 08:00 onwards, B2B 2 h wide, B2C 1 h wide.
-            let start_min = 8 * 60 + (i as u32 * 17);
-            let width = if p.kind == CustomerKind::B2b { 120 } else { 60 };
-            let hm = |m: u32| NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("within a day");
+            let (window_start, window_end) = window(i, p.kind);
             Stop {
                 id: clock.new_id(),
                 position,
@@ -139,8 +136,8 @@ pub fn amsterdam_route(date: NaiveDate, clock: &dyn Clock) -> Route {
                 lon: p.lon,
                 contact_name: p.contact.map(str::to_owned),
                 contact_phone: Some(p.phone.to_owned()),
-                window_start: hm(start_min - start_min % 15),
-                window_end: hm(start_min - start_min % 15 + width),
+                window_start,
+                window_end,
                 instructions: p.instructions.map(str::to_owned),
                 status: StopStatus::Pending,
                 lines: lines_for(i, p.kind, clock),
@@ -153,6 +150,17 @@ pub fn amsterdam_route(date: NaiveDate, clock: &dyn Clock) -> Route {
         courier_name: "Sam Courier".to_owned(),
         stops,
     }
+}
+
+/// The demo's time window for the stop at 0-based place `i` on a route: windows roll through
+/// the day from 08:00, 17 minutes apart (on the quarter hour), B2B 2 h wide, B2C 1 h wide, so
+/// a courier driving the route in order makes every one.
+pub fn window(i: usize, kind: CustomerKind) -> (NaiveTime, NaiveTime) {
+    let start_min = 8 * 60 + (i as u32 * 17);
+    let start_min = start_min - start_min % 15;
+    let width = if kind == CustomerKind::B2b { 120 } else { 60 };
+    let hm = |m: u32| NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("within a day");
+    (hm(start_min), hm(start_min + width))
 }
 
 fn lines_for(i: usize, kind: CustomerKind, clock: &dyn Clock) -> Vec<OrderLine> {

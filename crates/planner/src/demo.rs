@@ -1,14 +1,17 @@
 //! The demo tenant: a dispatcher and three couriers, each with today's 30-stop route in
-//! Amsterdam, and a one-time enrolment code per user.
+//! Amsterdam, and a one-time enrolment code per user; with [`seed_sales`], two sales reps and
+//! their territories.
 
 use chrono::Duration;
-use doorstep_domain::{demo, Clock};
+use doorstep_domain::sync::{Op, OpBody, PushRequest};
+use doorstep_domain::territory::Area;
+use doorstep_domain::{demo, sha256_hex, Clock, LineOutcome, NoteCategory, PodOutcome};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::{enrolment_code, hash_secret, random_secret, OsEntropy};
-use crate::storage::{Role, Storage, User};
-use crate::Result;
+use crate::storage::{NewTerritory, Role, Storage, User};
+use crate::{PlannerError, Result};
 
 #[derive(Debug, Serialize)]
 pub struct DemoUser {
@@ -63,10 +66,12 @@ pub fn seed(storage: &dyn Storage, clock: &dyn Clock) -> Result<Demo> {
         storage.create_user(tenant, &courier)?;
         let mut route = demo::amsterdam_route(clock.today(), clock);
         route.courier_name = name.into();
-        // Each courier starts the loop of demo places at a different point.
+        // Each courier starts the loop of demo places at a different point; the windows
+        // follow the new order, so each route can be driven on time.
         route.stops.rotate_left(k * 10);
         for (i, s) in route.stops.iter_mut().enumerate() {
             s.position = i as u32 + 1;
+            (s.window_start, s.window_end) = demo::window(i, s.customer_kind);
         }
         storage.save_route(tenant, &route, Some(courier.id))?;
         let code = enrolment_code(&OsEntropy)?;
@@ -84,4 +89,198 @@ pub fn seed(storage: &dyn Storage, clock: &dyn Clock) -> Result<Demo> {
         users,
         dispatcher_token,
     })
+}
+
+/// The sales side of the demo: two sales reps, each with a territory over part of the demo
+/// city, and a few of Kees's deliveries there already gone wrong (a failed attempt, a short
+/// delivery, damaged goods), so a rep who enrols sees late and incomplete deliveries at once.
+/// Kept apart from [`seed`], whose routes the tests start from untouched.
+pub fn seed_sales(storage: &dyn Storage, clock: &dyn Clock, demo: &mut Demo) -> Result<()> {
+    let tenant = demo.tenant_id;
+    let expires = clock.now() + Duration::days(7);
+    let areas = [
+        (
+            "Rosa Sales",
+            "Jordaan & Oud-West",
+            serde_json::json!({"type": "Polygon", "coordinates": [[
+                [4.855, 52.385], [4.892, 52.385], [4.890, 52.370], [4.884, 52.358],
+                [4.872, 52.350], [4.855, 52.355], [4.855, 52.385]]]}),
+        ),
+        (
+            "Tom Sales",
+            "Oost & De Pijp",
+            serde_json::json!({"type": "Polygon", "coordinates": [[
+                [4.896, 52.372], [4.945, 52.372], [4.945, 52.350], [4.905, 52.345],
+                [4.886, 52.350], [4.893, 52.360], [4.896, 52.372]]]}),
+        ),
+    ];
+    let mut territories = vec![];
+    for (name, territory, polygon) in areas {
+        let rep = User {
+            id: clock.new_id(),
+            name: name.into(),
+            role: Role::SalesRep,
+        };
+        storage.create_user(tenant, &rep)?;
+        let code = enrolment_code(&OsEntropy)?;
+        storage.add_enrolment_code(tenant, rep.id, &hash_secret(&code), expires)?;
+        territories.push(NewTerritory {
+            id: clock.new_id(),
+            name: territory.into(),
+            area: Area::from_geojson(&polygon)
+                .map_err(|e| PlannerError::Internal(e.to_string()))?,
+            rep_id: Some(rep.id),
+        });
+        demo.users.push(DemoUser {
+            role: "sales_rep".into(),
+            name: name.into(),
+            user_id: rep.id,
+            enrolment_code: code,
+            route_id: None,
+        });
+    }
+    storage.save_territories(tenant, &territories)?;
+
+    // What already happened on Kees's round this morning, sent as his phone would.
+    let kees = demo
+        .users
+        .iter()
+        .find(|u| u.name == "Kees Courier")
+        .ok_or_else(|| PlannerError::Internal("the demo has no Kees".into()))?;
+    let route = storage.route_report(tenant, kees.route_id.expect("couriers have routes"))?;
+    let stop = |address: &str| {
+        route
+            .route
+            .stops
+            .iter()
+            .find(|s| s.address.starts_with(address))
+            .cloned()
+            .ok_or_else(|| PlannerError::Internal(format!("no demo stop at {address}")))
+    };
+    let device_code = enrolment_code(&OsEntropy)?;
+    storage.add_enrolment_code(tenant, kees.user_id, &hash_secret(&device_code), expires)?;
+    let (phone, _) = storage.enroll(
+        &hash_secret(&device_code),
+        clock.new_id(),
+        Some("Kees's earlier phone"),
+        &hash_secret(&random_secret(&OsEntropy, 32)?),
+        clock.now(),
+    )?;
+    let now = clock.now();
+    let failed = stop("Rozengracht 251")?;
+    let short = stop("Prinsengracht 520")?;
+    let damaged = stop("Albert Cuypstraat 163")?;
+    let signature = Some(doorstep_domain::Signature {
+        width: 300,
+        height: 100,
+        strokes: vec![vec![
+            doorstep_domain::SignaturePoint {
+                x: 20.0,
+                y: 60.0,
+                t: 0.0,
+            },
+            doorstep_domain::SignaturePoint {
+                x: 120.0,
+                y: 30.0,
+                t: 120.0,
+            },
+            doorstep_domain::SignaturePoint {
+                x: 260.0,
+                y: 70.0,
+                t: 260.0,
+            },
+        ]],
+    });
+    let mut short_lines: Vec<LineOutcome> = short.lines.iter().map(LineOutcome::in_full).collect();
+    if let Some(first) = short_lines.first_mut() {
+        first.delivered_qty = first.delivered_qty.saturating_sub(2);
+        first.shortfall_reason = Some(doorstep_domain::ShortfallReason::Missing);
+        first.note = Some("two cases missing from the pallet".into());
+    }
+    let bodies = vec![
+        OpBody::FailedAttemptRecorded {
+            attempt: doorstep_domain::FailedAttempt {
+                id: clock.new_id(),
+                stop_id: failed.id,
+                reason: doorstep_domain::FailureReason::NoAccess,
+                note: Some("kitchen closed, nobody answered the phone".into()),
+                photo: None,
+                gps: None,
+                captured_at: now,
+            },
+        },
+        OpBody::PodRecorded {
+            pod: doorstep_domain::Pod {
+                id: clock.new_id(),
+                stop_id: short.id,
+                recipient_name: short
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| "Duty manager".into()),
+                signature: signature.clone(),
+                photos: vec![],
+                gps: None,
+                lines: short_lines,
+                outcome: PodOutcome::PartlyDelivered,
+                corrects: None,
+                captured_at: now,
+            },
+        },
+        OpBody::PodRecorded {
+            pod: doorstep_domain::Pod {
+                id: clock.new_id(),
+                stop_id: damaged.id,
+                recipient_name: damaged
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| "Shop owner".into()),
+                signature,
+                photos: vec![],
+                gps: None,
+                lines: damaged.lines.iter().map(LineOutcome::in_full).collect(),
+                outcome: PodOutcome::Delivered,
+                corrects: None,
+                captured_at: now,
+            },
+        },
+        OpBody::ConditionNoteRecorded {
+            note: doorstep_domain::ConditionNote {
+                id: clock.new_id(),
+                stop_id: damaged.id,
+                category: NoteCategory::DamagedGoods,
+                text: "one crate crushed, bottles broken".into(),
+                photos: vec![],
+                line_id: None,
+                captured_at: now,
+            },
+        },
+    ];
+    let device = phone.device_id.expect("an enrolled device");
+    let ops = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| Op {
+            device_id: device,
+            epoch: 1,
+            seq: i as u64 + 1,
+            sha256: sha256_hex(&serde_json::to_vec(&body).expect("ops serialize")),
+            body,
+        })
+        .collect();
+    let answer = storage.push(
+        &phone,
+        &PushRequest {
+            device_id: device,
+            epoch: 1,
+            ops,
+        },
+        now,
+    )?;
+    if !answer.rejections.is_empty() {
+        return Err(PlannerError::Internal(format!(
+            "the demo's morning was refused: {:?}",
+            answer.rejections
+        )));
+    }
+    Ok(())
 }

@@ -72,7 +72,8 @@ fn run(cli: Cli) -> Result<(), PlannerError> {
         Command::Demo { db, json } => {
             config.db = db.unwrap_or(config.db);
             let storage = storage::open(&config.db)?;
-            let demo = demo::seed(&*storage, &SystemClock)?;
+            let mut demo = demo::seed(&*storage, &SystemClock)?;
+            demo::seed_sales(&*storage, &SystemClock, &mut demo)?;
             if json {
                 println!(
                     "{}",

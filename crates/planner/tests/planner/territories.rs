@@ -330,7 +330,68 @@ fn a_rep_sees_the_deliveries_inside_their_territory_judged_as_the_domain_judges(
     assert_eq!(status, 400, "{answer}");
 }
 
+/// `doorstep-planner demo`: each rep sees their territory's trouble first, before any window
+/// has closed (07:00): Rosa a failed attempt and a short delivery, Tom damaged goods.
+fn the_demo_gives_each_rep_late_and_incomplete_deliveries_to_see_first(backing: Backing) {
+    let db = crate::TestDb::new(backing);
+    let storage = db.open();
+    let clock = doorstep_domain::FakeClock::at(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 25, 6, 0, 0).unwrap(),
+    );
+    let mut demo = doorstep_planner::demo::seed(&*storage, &clock).unwrap();
+    doorstep_planner::demo::seed_sales(&*storage, &clock, &mut demo).unwrap();
+    let rep = |name: &str| demo.users.iter().find(|u| u.name == name).unwrap();
+    let (rosa, tom) = (rep("Rosa Sales"), rep("Tom Sales"));
+    assert_eq!(
+        (rosa.role.as_str(), rosa.enrolment_code.len()),
+        ("sales_rep", 10)
+    );
+    let date = clock.today();
+    let at = date.and_hms_opt(7, 0, 0).unwrap();
+    let list = |who: Uuid| {
+        storage
+            .territory_deliveries(demo.tenant_id, who, date, at)
+            .unwrap()
+    };
+
+    let west = list(rosa.user_id);
+    assert!(
+        west.len() > 20,
+        "three routes pass through the west: {}",
+        west.len()
+    );
+    let trouble: Vec<(&str, &str)> = west
+        .iter()
+        .take_while(|d| d.standing.needs_attention())
+        .map(|d| (d.address.as_str(), d.standing.label()))
+        .collect();
+    assert_eq!(trouble.len(), 2, "{trouble:?}");
+    assert!(trouble
+        .iter()
+        .any(|(a, s)| a.starts_with("Rozengracht 251") && *s == "late"));
+    assert!(trouble
+        .iter()
+        .any(|(a, s)| a.starts_with("Prinsengracht 520") && *s == "incomplete"));
+
+    let east = list(tom.user_id);
+    assert_eq!(
+        east[0].standing,
+        Standing::Incomplete {
+            short: false,
+            damaged: true
+        }
+    );
+    assert!(east[0].address.starts_with("Albert Cuypstraat 163"));
+    assert!(!east[1].standing.needs_attention());
+    let west_ids: Vec<Uuid> = west.iter().map(|d| d.stop_id).collect();
+    assert!(
+        east.iter().all(|d| !west_ids.contains(&d.stop_id)),
+        "the territories do not overlap"
+    );
+}
+
 crate::on_both_stores!(
+    the_demo_gives_each_rep_late_and_incomplete_deliveries_to_see_first,
     territories_are_checked_whole_and_given_to_sales_reps_only,
     a_rep_sees_the_deliveries_inside_their_territory_judged_as_the_domain_judges,
 );
