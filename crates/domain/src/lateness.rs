@@ -181,6 +181,49 @@ pub fn assess_route(
         .collect()
 }
 
+/// A sales rep's list: the stops of `scope` inside their territories, each with its standing
+/// at local time `now` (judged against its whole route), late and incomplete first, then by
+/// window, then by customer. The planner and the rep's phone both list with this.
+pub fn assess_scope(
+    scope: &[crate::sync::ScopeStop],
+    now: NaiveDateTime,
+    pace: Pace,
+) -> Vec<(&crate::sync::ScopeStop, Standing)> {
+    let mut by_route: std::collections::BTreeMap<(Uuid, NaiveDate), Vec<&crate::sync::ScopeStop>> =
+        std::collections::BTreeMap::new();
+    for s in scope {
+        by_route.entry((s.route_id, s.date)).or_default().push(s);
+    }
+    let mut out = vec![];
+    for ((_, date), stops) in by_route {
+        let facts: Vec<StopFacts> = stops.iter().map(|s| s.facts()).collect();
+        for (id, standing) in assess_route(date, &facts, now, pace) {
+            let s = stops
+                .iter()
+                .find(|s| s.id == id)
+                .expect("assessed stops are ours");
+            if s.territory_id.is_some() {
+                out.push((*s, standing));
+            }
+        }
+    }
+    out.sort_by(|(a, sa), (b, sb)| {
+        (
+            !sa.needs_attention(),
+            a.window_start,
+            &a.customer_name,
+            a.id,
+        )
+            .cmp(&(
+                !sb.needs_attention(),
+                b.window_start,
+                &b.customer_name,
+                b.id,
+            ))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

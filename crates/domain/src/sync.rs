@@ -215,3 +215,64 @@ pub struct ErrorDetail {
     /// What went wrong, in plain words a person can act on.
     pub message: String,
 }
+
+/// `GET /v1/sync/territory`: what a sales rep's phone holds. Their territories, and every stop
+/// of the routes (on the days asked) that pass through them, with what lateness needs: a stop
+/// outside the territories is there because the courier drives past it first. The whole
+/// scope each time, so whatever left it is gone from the answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TerritoryScope {
+    pub territories: Vec<TerritoryState>,
+    pub stops: Vec<ScopeStop>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TerritoryState {
+    pub id: Uuid,
+    pub name: String,
+    /// A GeoJSON MultiPolygon geometry.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub area: serde_json::Value,
+}
+
+/// One stop of a route in a sales rep's scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScopeStop {
+    pub id: Uuid,
+    pub route_id: Uuid,
+    pub date: chrono::NaiveDate,
+    pub position: u32,
+    pub customer_name: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub window_start: chrono::NaiveTime,
+    pub window_end: chrono::NaiveTime,
+    pub status: StopStatus,
+    pub cancelled: bool,
+    /// A condition note says goods or packaging arrived damaged.
+    pub damaged: bool,
+    pub courier_name: String,
+    /// The rep's territory it lies in; `None` for a stop outside them all.
+    pub territory_id: Option<Uuid>,
+}
+
+impl ScopeStop {
+    /// What lateness needs to know about it.
+    pub fn facts(&self) -> crate::lateness::StopFacts {
+        crate::lateness::StopFacts {
+            id: self.id,
+            position: self.position,
+            lat: self.lat,
+            lon: self.lon,
+            window_start: self.window_start,
+            window_end: self.window_end,
+            status: self.status,
+            cancelled: self.cancelled,
+            damaged: self.damaged,
+        }
+    }
+}

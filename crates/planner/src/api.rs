@@ -77,6 +77,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(import_territories, list_territories))
         .routes(routes!(assign_territory))
         .routes(routes!(territory_deliveries))
+        .routes(routes!(territory_scope))
 }
 
 /// Whether the planner answers.
@@ -834,4 +835,68 @@ async fn territory_deliveries(
     let list =
         blocking(move || storage.territory_deliveries(who.tenant_id, rep, date, now)).await?;
     Ok(Json(list).into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeQuery {
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+}
+
+/// What a sales rep's phone caches: their territories, and every stop of the routes that pass
+/// through them on the days asked (today by default; at most 31 days).
+#[utoipa::path(
+    get,
+    path = "/v1/sync/territory",
+    tag = "sync",
+    security(("device_token" = [])),
+    params(
+        ("from" = Option<String>, Query, description = "The first day (YYYY-MM-DD); today when absent."),
+        ("to" = Option<String>, Query, description = "The last day (YYYY-MM-DD); `from` when absent.")
+    ),
+    responses(
+        (status = 200, description = "The whole scope.", body = doorstep_domain::sync::TerritoryScope),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = "5XX", response = ServerError)
+    )
+)]
+async fn territory_scope(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: std::result::Result<
+        axum::extract::Query<ScopeQuery>,
+        axum::extract::rejection::QueryRejection,
+    >,
+) -> Result<Response> {
+    let who = caller(&state, &headers).await?;
+    if who.role != Role::SalesRep {
+        return Err(PlannerError::Forbidden(
+            "a territory's deliveries are synced to sales reps".into(),
+        ));
+    }
+    let axum::extract::Query(q) = query.map_err(|e| {
+        PlannerError::Invalid(format!(
+            "{}: use from=YYYY-MM-DD&to=YYYY-MM-DD",
+            e.body_text()
+        ))
+    })?;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&state.clock.local_offset())
+        .date_naive();
+    let from = q.from.unwrap_or(today);
+    let to = q.to.unwrap_or(from);
+    if (to - from).num_days() > 31 {
+        return Err(PlannerError::Invalid(
+            "ask for at most 31 days at a time".into(),
+        ));
+    }
+    let storage = state.storage.clone();
+    let scope =
+        blocking(move || storage.territory_scope(who.tenant_id, who.user_id, from, to)).await?;
+    Ok(Json(scope).into_response())
 }

@@ -167,6 +167,14 @@ pub trait Storage: Send + Sync {
     fn assign_territory(&self, tenant: Uuid, territory: Uuid, rep: Uuid) -> Result<()>;
     /// The tenant's territories, or only those of `rep`.
     fn territories(&self, tenant: Uuid, rep: Option<Uuid>) -> Result<Vec<TerritoryInfo>>;
+    /// A sales rep's whole scope for the days `from..=to` (what their phone caches).
+    fn territory_scope(
+        &self,
+        tenant: Uuid,
+        rep: Uuid,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<doorstep_domain::sync::TerritoryScope>;
     /// The deliveries of `date` inside `rep`'s territories, assessed at local time `now`.
     fn territory_deliveries(
         &self,
@@ -350,6 +358,17 @@ impl<B: Backend> Storage for SqlStorage<B> {
 
     fn territories(&self, tenant: Uuid, rep: Option<Uuid>) -> Result<Vec<TerritoryInfo>> {
         self.0.read(&mut |db| territories::list(db, tenant, rep))
+    }
+
+    fn territory_scope(
+        &self,
+        tenant: Uuid,
+        rep: Uuid,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<doorstep_domain::sync::TerritoryScope> {
+        self.0
+            .read(&mut |db| territories::scope(db, tenant, rep, from, to))
     }
 
     fn territory_deliveries(

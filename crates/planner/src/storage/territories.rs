@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use doorstep_domain::lateness::{assess_route, Pace, Standing, StopFacts};
-use doorstep_domain::sync::OpBody;
+use doorstep_domain::lateness::{assess_scope, Pace, Standing};
+use doorstep_domain::sync::{OpBody, ScopeStop, TerritoryScope, TerritoryState};
 use doorstep_domain::territory::Area;
 use doorstep_domain::{NoteCategory, StopStatus};
 use serde::Serialize;
@@ -150,71 +150,63 @@ pub fn list(db: &mut dyn Db, tenant: Uuid, rep: Option<Uuid>) -> Result<Vec<Terr
     rows.iter().map(info).collect()
 }
 
-/// The deliveries of `date` inside `rep`'s territories, assessed at local time `now`: late and
-/// incomplete first, then by time window.
-pub fn deliveries(
+/// A sales rep's scope for the days `from..=to`: their territories, and every stop of each
+/// route that passes through one, each marked with the territory it lies in (if any).
+pub fn scope(
     db: &mut dyn Db,
     tenant: Uuid,
     rep: Uuid,
-    date: NaiveDate,
-    now: NaiveDateTime,
-) -> Result<Vec<Delivery>> {
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<TerritoryScope> {
+    if to < from {
+        return Err(PlannerError::Invalid(
+            "the last day comes before the first".into(),
+        ));
+    }
     let territories = list(db, tenant, Some(rep))?;
-    // Which territory each stop of the day lies in: the box narrows, the polygon decides.
+    // Which territory each stop of those days lies in: the box narrows, the polygon decides.
     let mut inside: BTreeMap<Uuid, Uuid> = BTreeMap::new();
+    let mut routes: BTreeSet<Uuid> = BTreeSet::new();
     for t in &territories {
         let area = Area::from_geojson(&t.area).map_err(|e| {
             PlannerError::Internal(format!("stored territory {} is unreadable: {e}", t.name))
         })?;
         let b = area.bounds();
         let rows = db.query(
-            "SELECT s.id, s.lat, s.lon FROM stops s JOIN routes r ON r.id = s.route_id
-             WHERE s.tenant_id = $1 AND r.date = $2
-               AND s.lat BETWEEN $3 AND $4 AND s.lon BETWEEN $5 AND $6",
-            p![tenant, date, b.min_lat, b.max_lat, b.min_lon, b.max_lon],
+            "SELECT s.id, s.lat, s.lon, s.route_id FROM stops s JOIN routes r ON r.id = s.route_id
+             WHERE s.tenant_id = $1 AND r.date BETWEEN $2 AND $3
+               AND s.lat BETWEEN $4 AND $5 AND s.lon BETWEEN $6 AND $7",
+            p![tenant, from, to, b.min_lat, b.max_lat, b.min_lon, b.max_lon],
         )?;
         for r in rows {
             if area.contains(r.real(1)?, r.real(2)?) {
                 inside.entry(r.id(0)?).or_insert(t.id);
+                routes.insert(r.id(3)?);
             }
         }
     }
-    if inside.is_empty() {
-        return Ok(vec![]);
-    }
 
     // Lateness needs each of those routes whole: where the courier is, what comes before.
-    let mut routes: BTreeSet<Uuid> = BTreeSet::new();
-    let mut rows_by_stop: BTreeMap<Uuid, Row> = BTreeMap::new();
-    for chunk in inside.keys().copied().collect::<Vec<_>>().chunks(200) {
-        let list = chunk
-            .iter()
-            .map(|id| format!("'{id}'"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql =
-            format!("SELECT s.route_id FROM stops s WHERE s.tenant_id = $1 AND s.id IN ({list})");
-        for r in db.query(&sql, p![tenant])? {
-            routes.insert(r.id(0)?);
-        }
-    }
-    let mut facts: BTreeMap<Uuid, Vec<StopFacts>> = BTreeMap::new();
-    let mut courier: BTreeMap<Uuid, String> = BTreeMap::new();
+    let mut stops = vec![];
     for route in &routes {
-        let stops = db.query(
+        let damaged = damaged_stops(db, tenant, *route)?;
+        let rows = db.query(
             "SELECT s.id, s.position, s.lat, s.lon, s.window_start, s.window_end, s.status, s.cancelled,
-                    s.customer_name, s.address, r.courier_name
+                    s.customer_name, s.address, r.courier_name, r.date
              FROM stops s JOIN routes r ON r.id = s.route_id
              WHERE s.tenant_id = $1 AND s.route_id = $2 ORDER BY s.position",
             p![tenant, *route],
         )?;
-        let damaged = damaged_stops(db, tenant, *route)?;
-        let mut list = vec![];
-        for r in stops {
+        for r in rows {
             let id = r.id(0)?;
-            list.push(StopFacts {
+            stops.push(ScopeStop {
                 id,
+                route_id: *route,
+                date: r.date(11)?,
                 position: r.uint(1)? as u32,
+                customer_name: r.text(8)?,
+                address: r.text(9)?,
                 lat: r.real(2)?,
                 lon: r.real(3)?,
                 window_start: r.clock(4)?,
@@ -222,57 +214,60 @@ pub fn deliveries(
                 status: super::logic::parse(&r.text(6)?)?,
                 cancelled: r.flag(7)?,
                 damaged: damaged.contains(&id),
+                courier_name: r.text(10)?,
+                territory_id: inside.get(&id).copied(),
             });
-            courier.insert(*route, r.text(10)?);
-            rows_by_stop.insert(id, r);
         }
-        facts.insert(*route, list);
     }
+    Ok(TerritoryScope {
+        territories: territories
+            .into_iter()
+            .map(|t| TerritoryState {
+                id: t.id,
+                name: t.name,
+                area: t.area,
+            })
+            .collect(),
+        stops,
+    })
+}
 
-    let mut out = vec![];
-    for (route, stops) in &facts {
-        for (stop_id, standing) in assess_route(date, stops, now, Pace::default()) {
-            let Some(territory_id) = inside.get(&stop_id).copied() else {
-                continue;
-            };
-            let s = stops
-                .iter()
-                .find(|s| s.id == stop_id)
-                .expect("assessed stops are ours");
-            let row = &rows_by_stop[&stop_id];
-            out.push(Delivery {
-                stop_id,
-                route_id: *route,
-                territory_id,
-                date,
-                position: s.position,
-                customer_name: row.text(8)?,
-                address: row.text(9)?,
-                lat: s.lat,
-                lon: s.lon,
-                window_start: s.window_start,
-                window_end: s.window_end,
-                status: s.status,
-                courier_name: courier[route].clone(),
-                standing,
-            });
-        }
-    }
-    out.sort_by(|a, b| {
-        (
-            !a.standing.needs_attention(),
-            a.window_start,
-            &a.customer_name,
-            a.stop_id,
-        )
-            .cmp(&(
-                !b.standing.needs_attention(),
-                b.window_start,
-                &b.customer_name,
-                b.stop_id,
-            ))
-    });
-    Ok(out)
+/// The deliveries inside a rep's territories, each with its standing at local time `now`, in
+/// the domain's order (late and incomplete first). The rep's phone lists its cached scope
+/// with the same `assess_scope`, so the two agree.
+pub fn assess(scope_stops: &[ScopeStop], now: NaiveDateTime) -> Vec<Delivery> {
+    assess_scope(scope_stops, now, Pace::default())
+        .into_iter()
+        .map(|(s, standing)| Delivery {
+            stop_id: s.id,
+            route_id: s.route_id,
+            territory_id: s
+                .territory_id
+                .expect("only stops inside territories are listed"),
+            date: s.date,
+            position: s.position,
+            customer_name: s.customer_name.clone(),
+            address: s.address.clone(),
+            lat: s.lat,
+            lon: s.lon,
+            window_start: s.window_start,
+            window_end: s.window_end,
+            status: s.status,
+            courier_name: s.courier_name.clone(),
+            standing,
+        })
+        .collect()
+}
+
+/// The deliveries of `date` inside `rep`'s territories, assessed at local time `now`.
+pub fn deliveries(
+    db: &mut dyn Db,
+    tenant: Uuid,
+    rep: Uuid,
+    date: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<Vec<Delivery>> {
+    Ok(assess(&scope(db, tenant, rep, date, date)?.stops, now))
 }
 
 /// Stops of a route with a condition note saying goods or packaging arrived damaged.

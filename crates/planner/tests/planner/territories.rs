@@ -284,6 +284,68 @@ fn a_rep_sees_the_deliveries_inside_their_territory_judged_as_the_domain_judges(
     );
     assert!(got.iter().all(|d| d["territory_id"] == json!(territory)));
 
+    // What Ana's phone caches gives the same list, judged the same way on the phone.
+    let (status, scope) = send(
+        &server,
+        reqwest::Method::GET,
+        &format!("/v1/sync/territory?from={date}"),
+        &ana_token,
+        None,
+    );
+    assert_eq!(status, 200, "{scope}");
+    let scope: doorstep_domain::sync::TerritoryScope = serde_json::from_value(scope).unwrap();
+    assert_eq!(scope.territories.len(), 1);
+    assert!(
+        scope.stops.iter().any(|s| s.territory_id.is_none()),
+        "whole routes, so lateness can see what comes first"
+    );
+    let on_phone: Vec<String> =
+        doorstep_domain::lateness::assess_scope(&scope.stops, at, Pace::default())
+            .into_iter()
+            .map(|(s, _)| s.id.to_string())
+            .collect();
+    let listed: Vec<String> = got
+        .iter()
+        .map(|d| d["stop_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        on_phone, listed,
+        "the phone's list is the planner's, in the same order"
+    );
+    let sam_token = "sam-api-token";
+    let sam = server
+        .demo
+        .users
+        .iter()
+        .find(|u| u.name == "Sam Courier")
+        .unwrap()
+        .user_id;
+    server
+        .storage
+        .add_user_token(
+            server.demo.tenant_id,
+            sam,
+            &hash_secret(sam_token),
+            SystemClock.now(),
+        )
+        .unwrap();
+    let (status, _) = send(
+        &server,
+        reqwest::Method::GET,
+        "/v1/sync/territory",
+        sam_token,
+        None,
+    );
+    assert_eq!(status, 403, "a courier has no territory to sync");
+    let (status, _) = send(
+        &server,
+        reqwest::Method::GET,
+        "/v1/sync/territory?from=2026-01-01&to=2026-03-01",
+        &ana_token,
+        None,
+    );
+    assert_eq!(status, 400, "at most 31 days");
+
     // Another rep sees nothing, and may not look at Ana's.
     let (_, none) = send(&server, reqwest::Method::GET, &query, &bo_token, None);
     assert_eq!(none, json!([]));
