@@ -258,6 +258,8 @@ pub struct ScopeStop {
     pub courier_name: String,
     /// The rep's territory it lies in; `None` for a stop outside them all.
     pub territory_id: Option<Uuid>,
+    /// The route's version (its change-log position): an older one never overwrites a newer.
+    pub route_version: u64,
 }
 
 impl ScopeStop {

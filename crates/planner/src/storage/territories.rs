@@ -193,7 +193,7 @@ pub fn scope(
         let damaged = damaged_stops(db, tenant, *route)?;
         let rows = db.query(
             "SELECT s.id, s.position, s.lat, s.lon, s.window_start, s.window_end, s.status, s.cancelled,
-                    s.customer_name, s.address, r.courier_name, r.date
+                    s.customer_name, s.address, r.courier_name, r.date, r.version
              FROM stops s JOIN routes r ON r.id = s.route_id
              WHERE s.tenant_id = $1 AND s.route_id = $2 ORDER BY s.position",
             p![tenant, *route],
@@ -216,6 +216,7 @@ pub fn scope(
                 damaged: damaged.contains(&id),
                 courier_name: r.text(10)?,
                 territory_id: inside.get(&id).copied(),
+                route_version: r.uint(12)?,
             });
         }
     }
