@@ -18,6 +18,8 @@ pub enum FieldError {
     NotAnImage(String),
     #[error("photo is too large ({mb:.1} MB; at most 25 MB)")]
     PhotoTooLarge { mb: f64 },
+    #[error("this territory is not on this device (id {0})")]
+    TerritoryNotFound(Uuid),
     #[error("a route with this id is already on the device")]
     RouteExists,
     #[error("{0}")]
@@ -44,7 +46,8 @@ impl FieldError {
             | FieldError::RouteExists => "invalid",
             FieldError::StopNotFound(_)
             | FieldError::StopPositionNotFound(_)
-            | FieldError::PodNotFound(_) => "not_found",
+            | FieldError::PodNotFound(_)
+            | FieldError::TerritoryNotFound(_) => "not_found",
             FieldError::PhotoMissing(_)
             | FieldError::NotAnImage(_)
             | FieldError::PhotoTooLarge { .. } => "photo_rejected",

@@ -7,6 +7,7 @@ mod photos;
 mod routes;
 mod stops;
 mod sync;
+mod territory;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,11 +27,17 @@ pub use routes::Routes;
 pub use stops::Stops;
 pub use sync::Rejections;
 pub(crate) use sync::{Applied, Credentials};
+pub use territory::{DeliveryFilter, RepStop, Territory, TerritoryApplied};
 
 /// Migrations in the order they apply. Append-only: never edit one that has shipped.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../../migrations/0001_init.sql")),
     (2, "sync", include_str!("../../migrations/0002_sync.sql")),
+    (
+        3,
+        "territory",
+        include_str!("../../migrations/0003_territory.sql"),
+    ),
 ];
 
 pub const DB_FILE: &str = "doorstep.db";
@@ -86,6 +93,11 @@ impl Store {
 
     pub fn stops(&mut self) -> Stops<'_> {
         Stops { store: self }
+    }
+
+    /// A sales rep's territories and the deliveries inside them.
+    pub fn territory(&mut self) -> Territory<'_> {
+        Territory { store: self }
     }
 
     pub fn pods(&mut self) -> Pods<'_> {

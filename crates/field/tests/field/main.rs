@@ -5,6 +5,7 @@ mod crash;
 mod photos;
 mod store;
 mod sync;
+mod territory;
 
 use std::sync::Arc;
 

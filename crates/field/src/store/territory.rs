@@ -1,0 +1,477 @@
+//! A sales rep's territory on the phone (DESIGN.md §4, §7 P4): the rep's territories and
+//! every stop of every route that touches them, so "late first" works offline. Which stops a
+//! territory holds is found through an R*Tree over (lat, lon, day), then decided by the
+//! polygon; how each stands comes from the domain's `assess_route` over the whole route, the
+//! same function and the same rules as the planner's `GET /v1/territories/deliveries`.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use doorstep_domain::lateness::{assess_route, Pace, StopFacts};
+use doorstep_domain::sync::TerritoryState;
+use doorstep_domain::territory::{Area, Bounds};
+use doorstep_domain::StopStatus;
+use rusqlite::{params, Transaction};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{parse_uuid, Store};
+use crate::views::{DeliveryView, TerritorySummary};
+use crate::{FieldError, Result};
+
+pub struct Territory<'a> {
+    pub(super) store: &'a mut Store,
+}
+
+/// One stop of a route touching the rep's territories, with the facts lateness needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepStop {
+    pub id: Uuid,
+    pub route_id: Uuid,
+    pub date: NaiveDate,
+    pub position: u32,
+    pub lat: f64,
+    pub lon: f64,
+    pub window_start: NaiveTime,
+    pub window_end: NaiveTime,
+    pub status: StopStatus,
+    pub cancelled: bool,
+    /// A condition note says goods or packaging arrived damaged.
+    pub damaged: bool,
+    pub customer_name: String,
+    pub address: String,
+    pub courier_name: String,
+    /// The planner's version of the route; an older version never overwrites a newer one.
+    pub version: i64,
+}
+
+/// Narrows the "late first" list; every field left `None` lets everything through.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryFilter {
+    pub status: Option<StopStatus>,
+    /// The courier's name, any case.
+    pub courier: Option<String>,
+    /// Part of the customer's name, any case.
+    pub customer: Option<String>,
+}
+
+/// What one `apply` changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TerritoryApplied {
+    pub territories: usize,
+    /// Stops inserted or updated; a stop sent again with an older version is left alone.
+    pub stops: usize,
+}
+
+/// A territory read back from the cache, ready for point-in-polygon.
+struct Cached {
+    id: Uuid,
+    area: Area,
+    bounds: Bounds,
+}
+
+impl Territory<'_> {
+    /// Saves a batch from the planner (`GET /v1/sync/territory`) in ONE transaction: territories by id (a known id takes
+    /// the new name and area), stops by id (a newer or equal version replaces the row). Each
+    /// stop is filed under the first territory, by name, whose area holds it, as the planner
+    /// does; stops already cached are filed again when a territory's name or area changes.
+    /// Everything is checked first: on any error nothing is saved.
+    pub fn apply(
+        &mut self,
+        territories: &[TerritoryState],
+        stops: &[RepStop],
+    ) -> Result<TerritoryApplied> {
+        let checked = territories
+            .iter()
+            .map(check_territory)
+            .collect::<Result<Vec<_>>>()?;
+        for (i, s) in stops.iter().enumerate() {
+            check_stop(i, s)?;
+        }
+        self.store.write(|tx, _| {
+            let changed = save_territories(tx, territories, &checked)?;
+            let cached = read_territories(tx)?;
+            if !changed.is_empty() {
+                refile(tx, &cached, &changed)?;
+            }
+            let mut upsert = tx.prepare(
+                "INSERT INTO rep_stops (id, route_id, date, day, position, lat, lon, window_start,
+                    window_end, status, cancelled, damaged, customer_name, address, courier_name,
+                    territory_id, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT (id) DO UPDATE SET
+                    route_id = excluded.route_id, date = excluded.date, day = excluded.day,
+                    position = excluded.position, lat = excluded.lat, lon = excluded.lon,
+                    window_start = excluded.window_start, window_end = excluded.window_end,
+                    status = excluded.status, cancelled = excluded.cancelled,
+                    damaged = excluded.damaged, customer_name = excluded.customer_name,
+                    address = excluded.address, courier_name = excluded.courier_name,
+                    territory_id = excluded.territory_id, version = excluded.version
+                 WHERE excluded.version >= rep_stops.version",
+            )?;
+            let mut written = 0;
+            for s in stops {
+                let home = home(&cached, s.lat, s.lon).map(|id| id.to_string());
+                written += upsert.execute(params![
+                    s.id.to_string(),
+                    s.route_id.to_string(),
+                    s.date.to_string(),
+                    s.date.num_days_from_ce(),
+                    s.position,
+                    s.lat,
+                    s.lon,
+                    s.window_start.num_seconds_from_midnight(),
+                    s.window_end.num_seconds_from_midnight(),
+                    s.status.as_str(),
+                    s.cancelled,
+                    s.damaged,
+                    s.customer_name,
+                    s.address,
+                    s.courier_name,
+                    home,
+                    s.version,
+                ])?;
+            }
+            Ok(TerritoryApplied {
+                territories: territories.len(),
+                stops: written,
+            })
+        })
+    }
+
+    /// Removes routes that left the rep's territories, every stop of them, in one transaction.
+    /// Returns how many stops went.
+    pub fn remove_routes(&mut self, route_ids: &[Uuid]) -> Result<usize> {
+        self.store.write(|tx, _| {
+            let mut delete = tx.prepare("DELETE FROM rep_stops WHERE route_id = ?1")?;
+            let mut removed = 0;
+            for id in route_ids {
+                removed += delete.execute([id.to_string()])?;
+            }
+            Ok(removed)
+        })
+    }
+
+    /// The cached territories, by name.
+    pub fn list(&self) -> Result<Vec<TerritorySummary>> {
+        let mut stmt = self
+            .store
+            .conn
+            .prepare_cached("SELECT id, name FROM rep_territories ORDER BY name, id")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, name)| {
+                Ok(TerritorySummary {
+                    id: parse_uuid(&id)?,
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    /// The deliveries of `date` inside `territory` (or inside any of the rep's territories,
+    /// each under the first by name that holds it, as the planner lists them), assessed at
+    /// local time `now`: late and incomplete first, then by window start, then customer.
+    pub fn late_first(
+        &self,
+        territory: Option<Uuid>,
+        date: NaiveDate,
+        now: NaiveDateTime,
+        filter: &DeliveryFilter,
+    ) -> Result<Vec<DeliveryView>> {
+        let conn = &self.store.conn;
+        let mut territories = read_territories(conn)?;
+        if let Some(id) = territory {
+            territories.retain(|t| t.id == id);
+            if territories.is_empty() {
+                return Err(FieldError::TerritoryNotFound(id));
+            }
+        }
+
+        // The box and the day narrow through the R*Tree; the polygon decides.
+        let day = date.num_days_from_ce();
+        let mut inside: HashMap<i64, Uuid> = HashMap::new();
+        let mut routes: BTreeSet<String> = BTreeSet::new();
+        let mut in_box = conn.prepare_cached(
+            "SELECT s.rid, s.route_id, s.lat, s.lon
+             FROM rep_stops_where w JOIN rep_stops s ON s.rid = w.rid
+             WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
+               AND w.max_day >= ?5 AND w.min_day <= ?5",
+        )?;
+        for t in &territories {
+            let b = t.bounds;
+            let mut rows =
+                in_box.query(params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, day])?;
+            while let Some(r) = rows.next()? {
+                let (rid, lat, lon): (i64, f64, f64) = (r.get(0)?, r.get(2)?, r.get(3)?);
+                if inside.contains_key(&rid) || !b.contains(lat, lon) || !t.area.contains(lat, lon)
+                {
+                    continue;
+                }
+                inside.insert(rid, t.id);
+                routes.insert(r.get(1)?);
+            }
+        }
+        if inside.is_empty() {
+            return Ok(vec![]);
+        }
+
+        // Lateness needs each of those routes whole: where the courier is, what comes before.
+        let mut route_stops = conn.prepare_cached(
+            "SELECT rid, id, position, lat, lon, window_start, window_end, status, cancelled,
+                    damaged, customer_name, address, courier_name
+             FROM rep_stops WHERE route_id = ?1 ORDER BY position",
+        )?;
+        let courier = filter.courier.as_deref().map(str::to_lowercase);
+        let customer = filter.customer.as_deref().map(str::to_lowercase);
+        let mut out = vec![];
+        for route in &routes {
+            let route_id = parse_uuid(route)?;
+            let mut facts = vec![];
+            // (rid, customer, address, courier) of each stop, beside its facts.
+            let mut names = vec![];
+            let mut rows = route_stops.query([route])?;
+            while let Some(r) = rows.next()? {
+                facts.push(StopFacts {
+                    id: parse_uuid(&r.get::<_, String>(1)?)?,
+                    position: r.get(2)?,
+                    lat: r.get(3)?,
+                    lon: r.get(4)?,
+                    window_start: clock(r.get(5)?)?,
+                    window_end: clock(r.get(6)?)?,
+                    status: r.get::<_, String>(7)?.parse()?,
+                    cancelled: r.get(8)?,
+                    damaged: r.get(9)?,
+                });
+                names.push((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, String>(12)?,
+                ));
+            }
+            // assess_route answers in position order, as the rows came.
+            let standings = assess_route(date, &facts, now, Pace::default());
+            for ((s, (rid, customer_name, address, courier_name)), (id, standing)) in
+                facts.iter().zip(names).zip(standings)
+            {
+                debug_assert_eq!(s.id, id);
+                let Some(territory_id) = inside.get(&rid).copied() else {
+                    continue;
+                };
+                if filter.status.is_some_and(|st| st != s.status)
+                    || courier
+                        .as_deref()
+                        .is_some_and(|c| courier_name.to_lowercase() != c)
+                    || customer
+                        .as_deref()
+                        .is_some_and(|c| !customer_name.to_lowercase().contains(c))
+                {
+                    continue;
+                }
+                out.push(DeliveryView {
+                    stop_id: s.id,
+                    route_id,
+                    territory_id,
+                    date,
+                    position: s.position,
+                    customer_name,
+                    address,
+                    lat: s.lat,
+                    lon: s.lon,
+                    window_start: s.window_start,
+                    window_end: s.window_end,
+                    status: s.status,
+                    courier_name,
+                    standing,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            (
+                !a.standing.needs_attention(),
+                a.window_start,
+                &a.customer_name,
+                a.stop_id,
+            )
+                .cmp(&(
+                    !b.standing.needs_attention(),
+                    b.window_start,
+                    &b.customer_name,
+                    b.stop_id,
+                ))
+        });
+        Ok(out)
+    }
+}
+
+fn check_territory(t: &TerritoryState) -> Result<Area> {
+    if t.name.trim().is_empty() {
+        return Err(FieldError::Invalid(format!(
+            "territory {} has no name",
+            t.id
+        )));
+    }
+    Area::from_geojson(&t.area)
+        .map_err(|e| FieldError::Invalid(format!("territory \"{}\" has a bad area: {e}", t.name)))
+}
+
+fn check_stop(i: usize, s: &RepStop) -> Result<()> {
+    let bad = |why: String| {
+        Err(FieldError::Invalid(format!(
+            "stop {} of the batch (id {}): {why}",
+            i + 1,
+            s.id
+        )))
+    };
+    if !(-90.0..=90.0).contains(&s.lat) || !(-180.0..=180.0).contains(&s.lon) {
+        return bad(format!(
+            "its location ({}, {}) is outside the map",
+            s.lat, s.lon
+        ));
+    }
+    if s.window_end <= s.window_start {
+        return bad("its time window must end after it starts".into());
+    }
+    if s.window_start.nanosecond() != 0 || s.window_end.nanosecond() != 0 {
+        return bad("its time window must be in whole seconds".into());
+    }
+    if s.customer_name.trim().is_empty() || s.address.trim().is_empty() {
+        return bad("it needs a customer name and an address".into());
+    }
+    if s.version < 0 {
+        return bad(format!("its version {} is negative", s.version));
+    }
+    Ok(())
+}
+
+/// Upserts the batch's territories; returns the ids whose name or area changed (or are new).
+fn save_territories(
+    tx: &Transaction<'_>,
+    list: &[TerritoryState],
+    areas: &[Area],
+) -> Result<HashSet<String>> {
+    let mut known = tx.prepare("SELECT name, area FROM rep_territories WHERE id = ?1")?;
+    let mut upsert = tx.prepare(
+        "INSERT INTO rep_territories (id, name, area, min_lat, min_lon, max_lat, max_lon)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, area = excluded.area,
+            min_lat = excluded.min_lat, min_lon = excluded.min_lon,
+            max_lat = excluded.max_lat, max_lon = excluded.max_lon",
+    )?;
+    let mut changed = HashSet::new();
+    for (t, area) in list.iter().zip(areas) {
+        let id = t.id.to_string();
+        let text = area.to_geojson().to_string();
+        let before: Option<(String, String)> = known
+            .query([&id])?
+            .next()?
+            .map(|r| Ok::<_, rusqlite::Error>((r.get(0)?, r.get(1)?)))
+            .transpose()?;
+        if before.as_ref() == Some(&(t.name.clone(), text.clone())) {
+            continue;
+        }
+        let b = area.bounds();
+        upsert.execute(params![
+            id, t.name, text, b.min_lat, b.min_lon, b.max_lat, b.max_lon
+        ])?;
+        changed.insert(id);
+    }
+    Ok(changed)
+}
+
+/// Every cached territory, by name (the planner's order), parsed.
+fn read_territories(conn: &rusqlite::Connection) -> Result<Vec<Cached>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, area, min_lat, min_lon, max_lat, max_lon
+         FROM rep_territories ORDER BY name, id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                Bounds {
+                    min_lat: r.get(3)?,
+                    min_lon: r.get(4)?,
+                    max_lat: r.get(5)?,
+                    max_lon: r.get(6)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(id, name, area, bounds)| {
+            let value: serde_json::Value = serde_json::from_str(&area).map_err(|e| {
+                FieldError::Invalid(format!("stored territory \"{name}\" is unreadable: {e}"))
+            })?;
+            let area = Area::from_geojson(&value).map_err(|e| {
+                FieldError::Invalid(format!("stored territory \"{name}\" is unreadable: {e}"))
+            })?;
+            Ok(Cached {
+                id: parse_uuid(&id)?,
+                area,
+                bounds,
+            })
+        })
+        .collect()
+}
+
+/// The first territory, by name, whose area holds the point.
+fn home(territories: &[Cached], lat: f64, lon: f64) -> Option<Uuid> {
+    territories
+        .iter()
+        .find(|t| t.bounds.contains(lat, lon) && t.area.contains(lat, lon))
+        .map(|t| t.id)
+}
+
+/// A cached stop's number in the R*Tree, its place and the territory it is filed under.
+type Filed = (i64, (f64, f64, Option<String>));
+
+/// Files again the cached stops a change to these territories may move: those filed under
+/// one of them, and those inside the box of one of them now.
+fn refile(tx: &Transaction<'_>, territories: &[Cached], changed: &HashSet<String>) -> Result<()> {
+    let mut candidates: HashMap<i64, (f64, f64, Option<String>)> = HashMap::new();
+    let mut filed =
+        tx.prepare("SELECT rid, lat, lon, territory_id FROM rep_stops WHERE territory_id = ?1")?;
+    let mut in_box = tx.prepare(
+        "SELECT s.rid, s.lat, s.lon, s.territory_id
+         FROM rep_stops_where w JOIN rep_stops s ON s.rid = w.rid
+         WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4",
+    )?;
+    let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Filed> {
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
+    };
+    for id in changed {
+        for found in filed.query_map([id], row)? {
+            let (rid, facts) = found?;
+            candidates.insert(rid, facts);
+        }
+    }
+    for t in territories
+        .iter()
+        .filter(|t| changed.contains(&t.id.to_string()))
+    {
+        let b = t.bounds;
+        for found in in_box.query_map(params![b.min_lat, b.max_lat, b.min_lon, b.max_lon], row)? {
+            let (rid, facts) = found?;
+            candidates.insert(rid, facts);
+        }
+    }
+    let mut update = tx.prepare("UPDATE rep_stops SET territory_id = ?2 WHERE rid = ?1")?;
+    for (rid, (lat, lon, was)) in candidates {
+        let now = home(territories, lat, lon).map(|id| id.to_string());
+        if now != was {
+            update.execute(params![rid, now])?;
+        }
+    }
+    Ok(())
+}
+
+fn clock(seconds: u32) -> Result<NaiveTime> {
+    NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0)
+        .ok_or_else(|| FieldError::Invalid(format!("stored time {seconds} s is unreadable")))
+}
