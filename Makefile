@@ -64,6 +64,7 @@ crash: deps
 ## `cargo bench -p doorstep-planner --bench p2_courier_day -- --stops 150`); P3 needs PostgreSQL.
 bench: deps
 	$(CARGO) bench -p doorstep-field --bench p1_record_pod
+	$(CARGO) bench -p doorstep-field --bench p4_territory
 	$(CARGO) bench -p doorstep-planner --bench p2_courier_day
 	$(CARGO) bench -p doorstep-planner --bench p3_ingest
 
