@@ -7,7 +7,7 @@ mod photos;
 mod routes;
 mod stops;
 mod sync;
-mod territory;
+pub mod territory;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,7 +27,7 @@ pub use routes::Routes;
 pub use stops::Stops;
 pub use sync::Rejections;
 pub(crate) use sync::{Applied, Credentials};
-pub use territory::{DeliveryFilter, RepStop, Territory, TerritoryApplied};
+pub use territory::{DeliveryFilter, RepStop, RepTerritory, Territory, TerritoryApplied};
 
 /// Migrations in the order they apply. Append-only: never edit one that has shipped.
 const MIGRATIONS: &[(i64, &str, &str)] = &[

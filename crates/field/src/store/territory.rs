@@ -1,14 +1,14 @@
 //! A sales rep's territory on the phone (DESIGN.md §4, §7 P4): the rep's territories and
 //! every stop of every route that touches them, so "late first" works offline. Which stops a
 //! territory holds is found through an R*Tree over (lat, lon, day), then decided by the
-//! polygon; how each stands comes from the domain's `assess_route` over the whole route, the
-//! same function and the same rules as the planner's `GET /v1/territories/deliveries`.
+//! polygon; how each stands, and the order, come from the domain's `assess_scope` over whole
+//! routes, the function the planner's `GET /v1/territories/deliveries` lists with.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use doorstep_domain::lateness::{assess_route, Pace, StopFacts};
-use doorstep_domain::sync::TerritoryState;
+use doorstep_domain::lateness::{assess_scope, Pace};
+use doorstep_domain::sync::{ScopeStop, TerritoryState};
 use doorstep_domain::territory::{Area, Bounds};
 use doorstep_domain::StopStatus;
 use rusqlite::{params, Transaction};
@@ -22,6 +22,9 @@ use crate::{FieldError, Result};
 pub struct Territory<'a> {
     pub(super) store: &'a mut Store,
 }
+
+/// A territory as the planner sends it; its GeoJSON area is checked before anything is saved.
+pub type RepTerritory = TerritoryState;
 
 /// One stop of a route touching the rep's territories, with the facts lateness needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +46,31 @@ pub struct RepStop {
     pub courier_name: String,
     /// The planner's version of the route; an older version never overwrites a newer one.
     pub version: i64,
+}
+
+impl From<&ScopeStop> for RepStop {
+    /// The device files each stop itself, with the same areas and the same rule as the
+    /// planner, so the planner's `territory_id` is not needed; it stays right when a
+    /// territory changes shape.
+    fn from(s: &ScopeStop) -> RepStop {
+        RepStop {
+            id: s.id,
+            route_id: s.route_id,
+            date: s.date,
+            position: s.position,
+            lat: s.lat,
+            lon: s.lon,
+            window_start: s.window_start,
+            window_end: s.window_end,
+            status: s.status,
+            cancelled: s.cancelled,
+            damaged: s.damaged,
+            customer_name: s.customer_name.clone(),
+            address: s.address.clone(),
+            courier_name: s.courier_name.clone(),
+            version: i64::try_from(s.route_version).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 /// Narrows the "late first" list; every field left `None` lets everything through.
@@ -71,71 +99,80 @@ struct Cached {
 }
 
 impl Territory<'_> {
-    /// Saves a batch from the planner (`GET /v1/sync/territory`) in ONE transaction: territories by id (a known id takes
+    /// Saves a batch from the planner in ONE transaction: territories by id (a known id takes
     /// the new name and area), stops by id (a newer or equal version replaces the row). Each
     /// stop is filed under the first territory, by name, whose area holds it, as the planner
     /// does; stops already cached are filed again when a territory's name or area changes.
     /// Everything is checked first: on any error nothing is saved.
     pub fn apply(
         &mut self,
-        territories: &[TerritoryState],
+        territories: &[RepTerritory],
         stops: &[RepStop],
     ) -> Result<TerritoryApplied> {
-        let checked = territories
-            .iter()
-            .map(check_territory)
-            .collect::<Result<Vec<_>>>()?;
-        for (i, s) in stops.iter().enumerate() {
-            check_stop(i, s)?;
+        let checked = check(territories, stops)?;
+        self.store
+            .write(|tx, _| save(tx, territories, &checked, stops, &HashSet::new()))
+    }
+
+    /// Saves the rep's whole scope for the days `from..=to` (`GET /v1/sync/territory`) in ONE
+    /// transaction, as [`apply`](Self::apply) does, and lets go of what left it: territories
+    /// not in the list, routes of those days not in the batch, and stops no longer on a route
+    /// that is. Routes of other days stay as they are.
+    pub fn replace(
+        &mut self,
+        territories: &[RepTerritory],
+        stops: &[RepStop],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<TerritoryApplied> {
+        if to < from {
+            return Err(FieldError::Invalid(
+                "the last day comes before the first".into(),
+            ));
         }
+        let checked = check(territories, stops)?;
         self.store.write(|tx, _| {
-            let changed = save_territories(tx, territories, &checked)?;
-            let cached = read_territories(tx)?;
-            if !changed.is_empty() {
-                refile(tx, &cached, &changed)?;
+            // Territories that left: their stops are filed again below, as if they changed.
+            let keep: HashSet<String> = territories.iter().map(|t| t.id.to_string()).collect();
+            let mut gone = HashSet::new();
+            for id in tx
+                .prepare("SELECT id FROM rep_territories")?
+                .query_map([], |r| r.get::<_, String>(0))?
+            {
+                let id = id?;
+                if !keep.contains(&id) {
+                    gone.insert(id);
+                }
             }
-            let mut upsert = tx.prepare(
-                "INSERT INTO rep_stops (id, route_id, date, day, position, lat, lon, window_start,
-                    window_end, status, cancelled, damaged, customer_name, address, courier_name,
-                    territory_id, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-                 ON CONFLICT (id) DO UPDATE SET
-                    route_id = excluded.route_id, date = excluded.date, day = excluded.day,
-                    position = excluded.position, lat = excluded.lat, lon = excluded.lon,
-                    window_start = excluded.window_start, window_end = excluded.window_end,
-                    status = excluded.status, cancelled = excluded.cancelled,
-                    damaged = excluded.damaged, customer_name = excluded.customer_name,
-                    address = excluded.address, courier_name = excluded.courier_name,
-                    territory_id = excluded.territory_id, version = excluded.version
-                 WHERE excluded.version >= rep_stops.version",
-            )?;
-            let mut written = 0;
-            for s in stops {
-                let home = home(&cached, s.lat, s.lon).map(|id| id.to_string());
-                written += upsert.execute(params![
-                    s.id.to_string(),
-                    s.route_id.to_string(),
-                    s.date.to_string(),
-                    s.date.num_days_from_ce(),
-                    s.position,
-                    s.lat,
-                    s.lon,
-                    s.window_start.num_seconds_from_midnight(),
-                    s.window_end.num_seconds_from_midnight(),
-                    s.status.as_str(),
-                    s.cancelled,
-                    s.damaged,
-                    s.customer_name,
-                    s.address,
-                    s.courier_name,
-                    home,
-                    s.version,
-                ])?;
+            let mut drop_territory = tx.prepare("DELETE FROM rep_territories WHERE id = ?1")?;
+            for id in &gone {
+                drop_territory.execute([id])?;
             }
-            Ok(TerritoryApplied {
-                territories: territories.len(),
-                stops: written,
-            })
+
+            // Stops of those days the batch no longer holds. The R*Tree finds the days.
+            let routes: HashSet<String> = stops.iter().map(|s| s.route_id.to_string()).collect();
+            let ids: HashSet<String> = stops.iter().map(|s| s.id.to_string()).collect();
+            let mut stale = vec![];
+            {
+                let mut in_days = tx.prepare(
+                    "SELECT s.rid, s.id, s.route_id
+                     FROM rep_stops_where w JOIN rep_stops s ON s.rid = w.rid
+                     WHERE w.max_day >= ?1 AND w.min_day <= ?2",
+                )?;
+                let mut rows =
+                    in_days.query(params![from.num_days_from_ce(), to.num_days_from_ce()])?;
+                while let Some(r) = rows.next()? {
+                    let (rid, id, route): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                    if !routes.contains(&route) || !ids.contains(&id) {
+                        stale.push(rid);
+                    }
+                }
+            }
+            let mut drop_stop = tx.prepare("DELETE FROM rep_stops WHERE rid = ?1")?;
+            for rid in stale {
+                drop_stop.execute([rid])?;
+            }
+            save(tx, territories, &checked, stops, &gone)
         })
     }
 
@@ -219,95 +256,144 @@ impl Territory<'_> {
         }
 
         // Lateness needs each of those routes whole: where the courier is, what comes before.
+        // The domain's assess_scope judges and orders them, as it does on the planner.
         let mut route_stops = conn.prepare_cached(
-            "SELECT rid, id, position, lat, lon, window_start, window_end, status, cancelled,
-                    damaged, customer_name, address, courier_name
+            "SELECT rid, id, date, position, lat, lon, window_start, window_end, status,
+                    cancelled, damaged, customer_name, address, courier_name, version
              FROM rep_stops WHERE route_id = ?1 ORDER BY position",
         )?;
-        let courier = filter.courier.as_deref().map(str::to_lowercase);
-        let customer = filter.customer.as_deref().map(str::to_lowercase);
-        let mut out = vec![];
+        let mut scope = vec![];
         for route in &routes {
             let route_id = parse_uuid(route)?;
-            let mut facts = vec![];
-            // (rid, customer, address, courier) of each stop, beside its facts.
-            let mut names = vec![];
             let mut rows = route_stops.query([route])?;
             while let Some(r) = rows.next()? {
-                facts.push(StopFacts {
+                scope.push(ScopeStop {
                     id: parse_uuid(&r.get::<_, String>(1)?)?,
-                    position: r.get(2)?,
-                    lat: r.get(3)?,
-                    lon: r.get(4)?,
-                    window_start: clock(r.get(5)?)?,
-                    window_end: clock(r.get(6)?)?,
-                    status: r.get::<_, String>(7)?.parse()?,
-                    cancelled: r.get(8)?,
-                    damaged: r.get(9)?,
-                });
-                names.push((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(10)?,
-                    r.get::<_, String>(11)?,
-                    r.get::<_, String>(12)?,
-                ));
-            }
-            // assess_route answers in position order, as the rows came.
-            let standings = assess_route(date, &facts, now, Pace::default());
-            for ((s, (rid, customer_name, address, courier_name)), (id, standing)) in
-                facts.iter().zip(names).zip(standings)
-            {
-                debug_assert_eq!(s.id, id);
-                let Some(territory_id) = inside.get(&rid).copied() else {
-                    continue;
-                };
-                if filter.status.is_some_and(|st| st != s.status)
-                    || courier
-                        .as_deref()
-                        .is_some_and(|c| courier_name.to_lowercase() != c)
-                    || customer
-                        .as_deref()
-                        .is_some_and(|c| !customer_name.to_lowercase().contains(c))
-                {
-                    continue;
-                }
-                out.push(DeliveryView {
-                    stop_id: s.id,
                     route_id,
-                    territory_id,
-                    date,
-                    position: s.position,
-                    customer_name,
-                    address,
-                    lat: s.lat,
-                    lon: s.lon,
-                    window_start: s.window_start,
-                    window_end: s.window_end,
-                    status: s.status,
-                    courier_name,
-                    standing,
+                    date: parse_date(&r.get::<_, String>(2)?)?,
+                    position: r.get(3)?,
+                    lat: r.get(4)?,
+                    lon: r.get(5)?,
+                    window_start: clock(r.get(6)?)?,
+                    window_end: clock(r.get(7)?)?,
+                    status: r.get::<_, String>(8)?.parse()?,
+                    cancelled: r.get(9)?,
+                    damaged: r.get(10)?,
+                    customer_name: r.get(11)?,
+                    address: r.get(12)?,
+                    courier_name: r.get(13)?,
+                    territory_id: inside.get(&r.get::<_, i64>(0)?).copied(),
+                    route_version: r.get::<_, i64>(14)? as u64,
                 });
             }
         }
-        out.sort_by(|a, b| {
-            (
-                !a.standing.needs_attention(),
-                a.window_start,
-                &a.customer_name,
-                a.stop_id,
-            )
-                .cmp(&(
-                    !b.standing.needs_attention(),
-                    b.window_start,
-                    &b.customer_name,
-                    b.stop_id,
-                ))
-        });
-        Ok(out)
+        let courier = filter.courier.as_deref().map(str::to_lowercase);
+        let customer = filter.customer.as_deref().map(str::to_lowercase);
+        Ok(assess_scope(&scope, now, Pace::default())
+            .into_iter()
+            .filter(|(s, _)| {
+                filter.status.is_none_or(|st| st == s.status)
+                    && courier
+                        .as_deref()
+                        .is_none_or(|c| s.courier_name.to_lowercase() == c)
+                    && customer
+                        .as_deref()
+                        .is_none_or(|c| s.customer_name.to_lowercase().contains(c))
+            })
+            .map(|(s, standing)| DeliveryView {
+                stop_id: s.id,
+                route_id: s.route_id,
+                territory_id: s
+                    .territory_id
+                    .expect("assess_scope lists only stops inside a territory"),
+                date: s.date,
+                position: s.position,
+                customer_name: s.customer_name.clone(),
+                address: s.address.clone(),
+                lat: s.lat,
+                lon: s.lon,
+                window_start: s.window_start,
+                window_end: s.window_end,
+                status: s.status,
+                courier_name: s.courier_name.clone(),
+                standing,
+            })
+            .collect())
     }
 }
 
-fn check_territory(t: &TerritoryState) -> Result<Area> {
+/// Checks a whole batch before anything is written: the areas, read, in order.
+fn check(territories: &[RepTerritory], stops: &[RepStop]) -> Result<Vec<Area>> {
+    let areas = territories
+        .iter()
+        .map(check_territory)
+        .collect::<Result<Vec<_>>>()?;
+    for (i, s) in stops.iter().enumerate() {
+        check_stop(i, s)?;
+    }
+    Ok(areas)
+}
+
+/// Writes a checked batch; `gone` names territories just deleted, whose stops need filing
+/// again.
+fn save(
+    tx: &Transaction<'_>,
+    territories: &[RepTerritory],
+    areas: &[Area],
+    stops: &[RepStop],
+    gone: &HashSet<String>,
+) -> Result<TerritoryApplied> {
+    let mut changed = save_territories(tx, territories, areas)?;
+    changed.extend(gone.iter().cloned());
+    let cached = read_territories(tx)?;
+    if !changed.is_empty() {
+        refile(tx, &cached, &changed)?;
+    }
+    let mut upsert = tx.prepare(
+        "INSERT INTO rep_stops (id, route_id, date, day, position, lat, lon, window_start,
+            window_end, status, cancelled, damaged, customer_name, address, courier_name,
+            territory_id, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT (id) DO UPDATE SET
+            route_id = excluded.route_id, date = excluded.date, day = excluded.day,
+            position = excluded.position, lat = excluded.lat, lon = excluded.lon,
+            window_start = excluded.window_start, window_end = excluded.window_end,
+            status = excluded.status, cancelled = excluded.cancelled,
+            damaged = excluded.damaged, customer_name = excluded.customer_name,
+            address = excluded.address, courier_name = excluded.courier_name,
+            territory_id = excluded.territory_id, version = excluded.version
+         WHERE excluded.version >= rep_stops.version",
+    )?;
+    let mut written = 0;
+    for s in stops {
+        let home = home(&cached, s.lat, s.lon).map(|id| id.to_string());
+        written += upsert.execute(params![
+            s.id.to_string(),
+            s.route_id.to_string(),
+            s.date.to_string(),
+            s.date.num_days_from_ce(),
+            s.position,
+            s.lat,
+            s.lon,
+            s.window_start.num_seconds_from_midnight(),
+            s.window_end.num_seconds_from_midnight(),
+            s.status.as_str(),
+            s.cancelled,
+            s.damaged,
+            s.customer_name,
+            s.address,
+            s.courier_name,
+            home,
+            s.version,
+        ])?;
+    }
+    Ok(TerritoryApplied {
+        territories: territories.len(),
+        stops: written,
+    })
+}
+
+fn check_territory(t: &RepTerritory) -> Result<Area> {
     if t.name.trim().is_empty() {
         return Err(FieldError::Invalid(format!(
             "territory {} has no name",
@@ -350,7 +436,7 @@ fn check_stop(i: usize, s: &RepStop) -> Result<()> {
 /// Upserts the batch's territories; returns the ids whose name or area changed (or are new).
 fn save_territories(
     tx: &Transaction<'_>,
-    list: &[TerritoryState],
+    list: &[RepTerritory],
     areas: &[Area],
 ) -> Result<HashSet<String>> {
     let mut known = tx.prepare("SELECT name, area FROM rep_territories WHERE id = ?1")?;
@@ -469,6 +555,11 @@ fn refile(tx: &Transaction<'_>, territories: &[Cached], changed: &HashSet<String
         }
     }
     Ok(())
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate> {
+    s.parse()
+        .map_err(|e| FieldError::Invalid(format!("stored date \"{s}\" is unreadable: {e}")))
 }
 
 fn clock(seconds: u32) -> Result<NaiveTime> {

@@ -559,3 +559,125 @@ fn a_bad_batch_is_refused_whole_in_plain_words() {
     assert_eq!(n, 0, "nothing half-saved");
     assert_index_in_step(&dev, "after refused batches");
 }
+
+#[test]
+fn replacing_the_scope_of_some_days_lets_go_of_what_left_it() {
+    let mut dev = Device::empty();
+    let amstel = TerritoryState {
+        id: id(901),
+        name: "Amstel".into(),
+        area: json!({"type": "Polygon", "coordinates": [[
+            [4.86, 52.355], [4.92, 52.355], [4.92, 52.368], [4.86, 52.368], [4.86, 52.355]
+        ]]}),
+    };
+    let mut tomorrow = stop(3, 1, 1, INSIDE_NORTH, (9, 17));
+    tomorrow.date = other_day_date();
+    let stops = vec![
+        stop(1, 1, 1, INSIDE_SOUTH, (9, 17)),
+        stop(1, 2, 2, INSIDE_NORTH, (9, 17)),
+        stop(1, 3, 3, FAR_SOUTH, (9, 17)),
+        stop(2, 1, 1, INSIDE_EAST, (9, 17)),
+        tomorrow,
+    ];
+    dev.store
+        .territory()
+        .apply(&[centre(), amstel], &stops)
+        .unwrap();
+    assert_eq!(all(&mut dev, at(9, 0))[0].territory_id, id(901));
+
+    // Today's scope again: route 2 left it, route 1 lost its far stop, Amstel was taken away.
+    let today = vec![stops[0].clone(), stops[1].clone()];
+    let applied = dev
+        .store
+        .territory()
+        .replace(&[centre()], &today, day(), day())
+        .unwrap();
+    assert_eq!((applied.territories, applied.stops), (1, 2));
+    let list = all(&mut dev, at(9, 0));
+    assert_eq!(
+        list.iter()
+            .map(|d| (d.stop_id, d.territory_id))
+            .collect::<Vec<_>>(),
+        vec![(id(101), id(900)), (id(102), id(900))],
+        "route 2 is gone, and the stop Amstel held is Centrum's now"
+    );
+    let left: Vec<String> = db(&dev)
+        .prepare("SELECT id FROM rep_stops ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        left,
+        vec![
+            id(101).to_string(),
+            id(102).to_string(),
+            id(301).to_string()
+        ],
+        "the far stop left with its route's new shape; tomorrow's route was not in the days asked"
+    );
+    assert_index_in_step(&dev, "after a replace");
+
+    let err = dev
+        .store
+        .territory()
+        .replace(&[centre()], &[], other_day_date(), day())
+        .unwrap_err();
+    assert!(err.to_string().contains("before the first"), "{err}");
+}
+
+#[test]
+fn the_device_lists_what_assess_scope_lists_from_the_planners_scope() {
+    use doorstep_domain::lateness::assess_scope;
+    use doorstep_domain::sync::ScopeStop;
+
+    let mut dev = Device::empty();
+    let mut r = [
+        stop(1, 1, 1, FAR_SOUTH, (8, 17)),
+        stop(1, 2, 2, INSIDE_NORTH, (8, 17)),
+        stop(1, 3, 3, INSIDE_SOUTH, (8, 11)),
+        stop(1, 4, 4, IN_THE_NOTCH, (8, 12)),
+        stop(2, 1, 1, INSIDE_EAST, (8, 9)),
+        stop(2, 2, 2, INSIDE_SOUTH, (8, 18)),
+    ];
+    r[0].status = StopStatus::Delivered;
+    r[4].status = StopStatus::PartlyDelivered;
+    // What the planner would send: its own filing beside each stop.
+    let scope: Vec<ScopeStop> = r
+        .iter()
+        .map(|s| ScopeStop {
+            id: s.id,
+            route_id: s.route_id,
+            date: s.date,
+            position: s.position,
+            customer_name: s.customer_name.clone(),
+            address: s.address.clone(),
+            lat: s.lat,
+            lon: s.lon,
+            window_start: s.window_start,
+            window_end: s.window_end,
+            status: s.status,
+            cancelled: s.cancelled,
+            damaged: s.damaged,
+            courier_name: s.courier_name.clone(),
+            territory_id: [INSIDE_NORTH, INSIDE_SOUTH, INSIDE_EAST]
+                .contains(&(s.lat, s.lon))
+                .then_some(id(900)),
+            route_version: 7,
+        })
+        .collect();
+    let stops: Vec<RepStop> = scope.iter().map(RepStop::from).collect();
+    dev.store.territory().apply(&[centre()], &stops).unwrap();
+    let now = at(10, 40);
+    let planner: Vec<(Uuid, Standing)> = assess_scope(&scope, now, Pace::default())
+        .into_iter()
+        .map(|(s, standing)| (s.id, standing))
+        .collect();
+    let device: Vec<(Uuid, Standing)> = all(&mut dev, now)
+        .into_iter()
+        .map(|d| (d.stop_id, d.standing))
+        .collect();
+    assert_eq!(device, planner, "the phone and the planner agree, in order");
+    assert_eq!(planner.len(), 4);
+}
