@@ -6,6 +6,7 @@
 //! is recorded as the device's `last_error`.
 
 mod backoff;
+mod territory;
 mod transport;
 
 use doorstep_domain::sync::{
@@ -14,6 +15,7 @@ use doorstep_domain::sync::{
 use serde::{Deserialize, Serialize};
 
 pub use backoff::{Backoff, Random, SplitMix64};
+pub use territory::TerritoryPulled;
 pub use transport::{HttpTransport, Method, Request, Response, Transport, TransportError};
 
 use crate::store::Credentials;

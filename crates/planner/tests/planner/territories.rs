@@ -452,7 +452,115 @@ fn the_demo_gives_each_rep_late_and_incomplete_deliveries_to_see_first(backing: 
     );
 }
 
+/// The rep's phone syncs its scope over HTTP and lists it offline: the same deliveries, in the
+/// same order, with the same standing as the planner's list. Reassigning the territory takes
+/// it off the phone at the next sync.
+fn the_reps_phone_and_the_planner_agree_and_a_reassignment_empties_the_phone(backing: Backing) {
+    let server = TestServer::start(backing);
+    let dispatch = server.demo.dispatcher_token.clone();
+    let (ana, ana_token) = rep(&server, "Ana Sales");
+    let (bo, _) = rep(&server, "Bo Sales");
+    let (status, answer) = send(
+        &server,
+        reqwest::Method::POST,
+        "/v1/territories",
+        &dispatch,
+        Some(collection(vec![west(Some(ana))])),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let territory = answer[0]["id"].as_str().unwrap().to_owned();
+
+    // Ana's phone enrols with a code from dispatch and syncs her day.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store =
+        doorstep_field::Store::open(dir.path(), std::sync::Arc::new(SystemClock)).unwrap();
+    let transport = doorstep_field::sync::HttpTransport::new(&server.url).unwrap();
+    server
+        .storage
+        .add_enrolment_code(
+            server.demo.tenant_id,
+            ana,
+            &hash_secret("ANA-CODE"),
+            SystemClock.now() + chrono::Duration::days(1),
+        )
+        .unwrap();
+    let enrolled =
+        doorstep_field::sync::enroll(&mut store, &transport, &server.url, "ANA-CODE").unwrap();
+    assert_eq!(enrolled.role, "sales_rep");
+    let date = server
+        .storage
+        .route_report(
+            server.demo.tenant_id,
+            server.demo.users[1].route_id.unwrap(),
+        )
+        .unwrap()
+        .route
+        .date;
+    let engine = doorstep_field::sync::SyncEngine::default();
+    let pulled = engine
+        .pull_territory(&mut store, &transport, date, date)
+        .unwrap();
+    assert_eq!(pulled.territories, 1);
+    assert!(pulled.stops > 40, "{pulled:?}");
+
+    for hour in [7, 11, 15] {
+        let at = date.and_hms_opt(hour, 0, 0).unwrap();
+        let query = format!(
+            "/v1/territories/deliveries?date={date}&at={}",
+            at.format("%Y-%m-%dT%H:%M:%S")
+        );
+        let (_, planner) = send(&server, reqwest::Method::GET, &query, &ana_token, None);
+        let planner: Vec<(String, Standing)> = planner
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["stop_id"].as_str().unwrap().to_owned(),
+                    serde_json::from_value(d["standing"].clone()).unwrap(),
+                )
+            })
+            .collect();
+        let phone: Vec<(String, Standing)> = store
+            .territory()
+            .late_first(None, date, at, &Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.stop_id.to_string(), d.standing))
+            .collect();
+        assert!(!phone.is_empty());
+        assert_eq!(
+            phone, planner,
+            "at {hour}:00 the phone and the planner agree"
+        );
+    }
+
+    let (status, _) = send(
+        &server,
+        reqwest::Method::POST,
+        &format!("/v1/territories/{territory}/assign"),
+        &dispatch,
+        Some(json!({"rep_id": bo})),
+    );
+    assert_eq!(status, 204);
+    let pulled = engine
+        .pull_territory(&mut store, &transport, date, date)
+        .unwrap();
+    assert_eq!((pulled.territories, pulled.stops), (0, 0));
+    let at = date.and_hms_opt(11, 0, 0).unwrap();
+    assert!(
+        store
+            .territory()
+            .late_first(None, date, at, &Default::default())
+            .unwrap()
+            .is_empty(),
+        "nothing of Bo's territory stays on Ana's phone"
+    );
+    assert!(store.territory().list().unwrap().is_empty());
+}
+
 crate::on_both_stores!(
+    the_reps_phone_and_the_planner_agree_and_a_reassignment_empties_the_phone,
     the_demo_gives_each_rep_late_and_incomplete_deliveries_to_see_first,
     territories_are_checked_whole_and_given_to_sales_reps_only,
     a_rep_sees_the_deliveries_inside_their_territory_judged_as_the_domain_judges,
