@@ -67,6 +67,7 @@ bench: deps
 	$(CARGO) bench -p doorstep-field --bench p4_territory
 	$(CARGO) bench -p doorstep-planner --bench p2_courier_day
 	$(CARGO) bench -p doorstep-planner --bench p3_ingest
+	$(CARGO) bench -p doorstep-planner --bench p5_territory_sync
 
 clean-data:
 	rm -rf $(DATA_DIR)
