@@ -6,6 +6,7 @@ pub mod demo;
 pub mod error;
 pub mod event;
 pub mod lateness;
+pub mod resolution;
 pub mod route;
 mod signature;
 pub mod sync;

@@ -26,6 +26,10 @@ pub enum OpBody {
         status: StopStatus,
         at: DateTime<Utc>,
     },
+    /// A sales rep's answer to a late or short delivery.
+    DeliveryResolved {
+        resolution: crate::resolution::ResolutionRecorded,
+    },
 }
 
 impl OpBody {
@@ -35,6 +39,7 @@ impl OpBody {
             OpBody::FailedAttemptRecorded { attempt } => attempt.stop_id,
             OpBody::ConditionNoteRecorded { note } => note.stop_id,
             OpBody::StopAdvanced { stop_id, .. } => *stop_id,
+            OpBody::DeliveryResolved { resolution } => resolution.stop_id,
         }
     }
 
@@ -44,6 +49,7 @@ impl OpBody {
             OpBody::FailedAttemptRecorded { .. } => "failed_attempt_recorded",
             OpBody::ConditionNoteRecorded { .. } => "condition_note_recorded",
             OpBody::StopAdvanced { .. } => "stop_advanced",
+            OpBody::DeliveryResolved { .. } => "delivery_resolved",
         }
     }
 
@@ -57,7 +63,7 @@ impl OpBody {
             OpBody::ConditionNoteRecorded { note } => {
                 note.photos.iter().map(String::as_str).collect()
             }
-            OpBody::StopAdvanced { .. } => vec![],
+            OpBody::StopAdvanced { .. } | OpBody::DeliveryResolved { .. } => vec![],
         }
     }
 }

@@ -78,6 +78,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(assign_territory))
         .routes(routes!(territory_deliveries))
         .routes(routes!(territory_scope))
+        .routes(routes!(replacement_orders))
 }
 
 /// Whether the planner answers.
@@ -899,4 +900,25 @@ async fn territory_scope(
     let scope =
         blocking(move || storage.territory_scope(who.tenant_id, who.user_id, from, to)).await?;
     Ok(Json(scope).into_response())
+}
+
+/// Replacement orders sales reps requested for late or short deliveries, newest first, each
+/// waiting for dispatch to route it.
+#[utoipa::path(
+    get,
+    path = "/v1/replacements",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    responses(
+        (status = 200, description = "The replacement orders.", body = Vec<crate::storage::ReplacementOrder>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = "5XX", response = ServerError)
+    )
+)]
+async fn replacement_orders(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let who = dispatcher(&state, &headers).await?;
+    let storage = state.storage.clone();
+    let list = blocking(move || storage.replacement_orders(who.tenant_id)).await?;
+    Ok(Json(list).into_response())
 }

@@ -147,7 +147,7 @@ fn on_device(store: &mut Store, body: &OpBody) -> Option<OpBody> {
             .get(note.id)
             .ok()
             .map(|note| OpBody::ConditionNoteRecorded { note }),
-        OpBody::StopAdvanced { .. } => None,
+        OpBody::StopAdvanced { .. } | OpBody::DeliveryResolved { .. } => None,
     }
 }
 
@@ -444,7 +444,7 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
             }
             OpBody::FailedAttemptRecorded { .. } => Some(StopStatus::Failed),
             OpBody::StopAdvanced { status, .. } => Some(*status),
-            OpBody::ConditionNoteRecorded { .. } => None,
+            OpBody::ConditionNoteRecorded { .. } | OpBody::DeliveryResolved { .. } => None,
         };
         if let Some(s) = status {
             let e = implied.entry(body.stop_id()).or_insert(StopStatus::Pending);

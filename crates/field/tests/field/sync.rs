@@ -275,7 +275,7 @@ impl PlannerState {
             OpBody::PodRecorded { pod } => pod.outcome.status(),
             OpBody::FailedAttemptRecorded { .. } => StopStatus::Failed,
             OpBody::StopAdvanced { status, .. } => *status,
-            OpBody::ConditionNoteRecorded { .. } => return None,
+            OpBody::ConditionNoteRecorded { .. } | OpBody::DeliveryResolved { .. } => return None,
         };
         let stop_id = body.stop_id();
         self.log += 1;

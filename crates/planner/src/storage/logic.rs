@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use doorstep_domain::resolution::Resolution;
 use doorstep_domain::sync::{
     scope_checksum, Op, OpBody, PullRequest, PullResponse, PushRequest, PushResponse, Rejection,
     RouteState,
@@ -465,6 +466,8 @@ struct StopRow {
     status: StopStatus,
     cancelled: bool,
     courier_id: Option<Uuid>,
+    lat: f64,
+    lon: f64,
 }
 
 /// `($s, $s+1, …)` groups for a multi-row statement: `rows` groups of `cols` parameters.
@@ -517,7 +520,7 @@ fn stop_rows(
         return Ok(HashMap::new());
     }
     let sql = format!(
-        "SELECT s.id, s.route_id, s.status, s.cancelled, r.courier_id FROM stops s JOIN routes r ON r.id = s.route_id
+        "SELECT s.id, s.route_id, s.status, s.cancelled, r.courier_id, s.lat, s.lon FROM stops s JOIN routes r ON r.id = s.route_id
          WHERE s.tenant_id = $1 AND s.id IN ({}) ORDER BY s.id{}",
         list(stops.len(), 2),
         db.dialect().for_update("s")
@@ -534,6 +537,8 @@ fn stop_rows(
                     status: parse(&r.text(2)?)?,
                     cancelled: r.flag(3)?,
                     courier_id: r.opt_id(4)?,
+                    lat: r.real(5)?,
+                    lon: r.real(6)?,
                 },
             ))
         })
@@ -568,7 +573,56 @@ fn event_id(body: &OpBody) -> Option<Uuid> {
         OpBody::FailedAttemptRecorded { attempt } => Some(attempt.id),
         OpBody::ConditionNoteRecorded { note } => Some(note.id),
         OpBody::StopAdvanced { .. } => None,
+        OpBody::DeliveryResolved { resolution } => Some(resolution.id),
     }
+}
+
+/// What a sales rep's ops are judged against: their territories, and the ordered lines of
+/// the stops a replacement names. Empty for everyone else.
+#[derive(Default)]
+struct RepScope {
+    areas: Vec<doorstep_domain::territory::Area>,
+    lines: HashMap<Uuid, Vec<(Uuid, u32)>>,
+}
+
+fn rep_scope(db: &mut dyn Db, who: &Principal, ops: &[&Op]) -> Result<RepScope> {
+    let mut scope = RepScope::default();
+    if !ops
+        .iter()
+        .any(|o| matches!(o.body, OpBody::DeliveryResolved { .. }))
+    {
+        return Ok(scope);
+    }
+    if who.role == Role::SalesRep {
+        for t in super::territories::list(db, who.tenant_id, Some(who.user_id))? {
+            scope.areas.push(
+                doorstep_domain::territory::Area::from_geojson(&t.area).map_err(|e| {
+                    PlannerError::Internal(format!(
+                        "stored territory {} is unreadable: {e}",
+                        t.name
+                    ))
+                })?,
+            );
+        }
+    }
+    for op in ops {
+        if let OpBody::DeliveryResolved { resolution } = &op.body {
+            let stop = resolution.stop_id;
+            if scope.lines.contains_key(&stop) {
+                continue;
+            }
+            let rows = db.query(
+                "SELECT id, ordered_qty FROM order_lines WHERE tenant_id = $1 AND stop_id = $2",
+                p![who.tenant_id, stop],
+            )?;
+            let lines = rows
+                .iter()
+                .map(|r| Ok((r.id(0)?, r.uint(1)? as u32)))
+                .collect::<Result<Vec<_>>>()?;
+            scope.lines.insert(stop, lines);
+        }
+    }
+    Ok(scope)
 }
 
 /// An event to store, as one op recorded it.
@@ -588,13 +642,34 @@ fn decide<'a>(
     body: &'a OpBody,
     stops: &HashMap<Uuid, StopRow>,
     events: &HashMap<Uuid, Uuid>,
+    rep: &RepScope,
 ) -> std::result::Result<(Option<NewEvent<'a>>, Option<StopStatus>), String> {
     let stop_id = body.stop_id();
     let Some(stop) = stops.get(&stop_id) else {
         return Err("this stop is not known to the planner".into());
     };
-    if who.role == Role::Courier && stop.courier_id != Some(who.user_id) {
-        return Err("this stop is on a route that is not assigned to you".into());
+    let resolution = matches!(body, OpBody::DeliveryResolved { .. });
+    match who.role {
+        Role::Courier if stop.courier_id != Some(who.user_id) => {
+            return Err("this stop is on a route that is not assigned to you".into());
+        }
+        Role::Courier if resolution => {
+            return Err("resolutions come from sales reps and dispatch".into());
+        }
+        Role::SalesRep if !resolution => {
+            return Err("a sales rep records resolutions, not deliveries".into());
+        }
+        Role::SalesRep if !rep.areas.iter().any(|a| a.contains(stop.lat, stop.lon)) => {
+            return Err("this delivery is outside your territory".into());
+        }
+        _ => {}
+    }
+    if let OpBody::DeliveryResolved { resolution } = body {
+        let lines = rep.lines.get(&stop_id).map_or(&[][..], Vec::as_slice);
+        resolution
+            .resolution
+            .validate(lines)
+            .map_err(|e| e.to_string())?;
     }
     if event_id(body).is_some_and(|id| events.contains_key(&id)) {
         // The same event arrived before (a restored copy, or twice in one push): set union.
@@ -647,6 +722,10 @@ fn decide<'a>(
             let s = stop.status.advance(*status).map_err(|e| e.to_string())?;
             return Ok((None, Some(s)));
         }
+        OpBody::DeliveryResolved { resolution } => (
+            event(resolution.id, "resolution", resolution.captured_at),
+            None,
+        ),
     };
     Ok((Some(event), status))
 }
@@ -672,6 +751,7 @@ fn apply_all(
         }
     }
     let mut events = known_events(db, tenant, &event_ids)?;
+    let rep = rep_scope(db, who, ops)?;
 
     let mut new_events = vec![];
     let mut new_status: HashMap<Uuid, StopStatus> = HashMap::new();
@@ -679,7 +759,7 @@ fn apply_all(
     // The op whose event is stored names it instead of repeating its body.
     let mut recorded: HashMap<u64, Uuid> = HashMap::new();
     for op in ops {
-        match decide(who, &op.body, &stops, &events) {
+        match decide(who, &op.body, &stops, &events, &rep) {
             Err(reason) => {
                 // The device already showed the op's effect; announcing the route again
                 // sends it the stop as the planner holds it, so the phone does not keep
@@ -692,6 +772,12 @@ fn apply_all(
             Ok((event, status)) => {
                 let stop_id = op.body.stop_id();
                 if let Some(e) = event {
+                    if let (OpBody::DeliveryResolved { .. }, Some(row)) =
+                        (e.body, stops.get(&e.stop_id))
+                    {
+                        // Dispatch sees it on the route; the route's courier hears of it.
+                        changed.insert(row.route_id);
+                    }
                     events.insert(e.id, e.stop_id);
                     recorded.insert(op.seq, e.id);
                     new_events.push(e);
@@ -752,6 +838,17 @@ fn apply_all(
         " ON CONFLICT DO NOTHING",
         &event_rows,
     )?;
+    for e in &new_events {
+        if let OpBody::DeliveryResolved { resolution } = e.body {
+            if let Resolution::Replacement { lines, note } = &resolution.resolution {
+                db.exec(
+                    "INSERT INTO replacement_orders (id, tenant_id, stop_id, lines, note, requested_by, requested_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                    p![resolution.id, tenant, resolution.stop_id, json(lines)?, note.as_deref(), who.user_id, now],
+                )?;
+            }
+        }
+    }
     let photo_rows: Vec<[Val; 3]> = new_events
         .iter()
         .flat_map(|e| {

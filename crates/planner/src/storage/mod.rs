@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
-pub use territories::{Delivery, NewTerritory, TerritoryInfo};
+pub use territories::{Delivery, NewTerritory, ReplacementOrder, TerritoryInfo};
 
 use sql::Db;
 
@@ -167,6 +167,8 @@ pub trait Storage: Send + Sync {
     fn assign_territory(&self, tenant: Uuid, territory: Uuid, rep: Uuid) -> Result<()>;
     /// The tenant's territories, or only those of `rep`.
     fn territories(&self, tenant: Uuid, rep: Option<Uuid>) -> Result<Vec<TerritoryInfo>>;
+    /// Replacement orders sales reps requested, newest first.
+    fn replacement_orders(&self, tenant: Uuid) -> Result<Vec<ReplacementOrder>>;
     /// A sales rep's whole scope for the days `from..=to` (what their phone caches).
     fn territory_scope(
         &self,
@@ -358,6 +360,10 @@ impl<B: Backend> Storage for SqlStorage<B> {
 
     fn territories(&self, tenant: Uuid, rep: Option<Uuid>) -> Result<Vec<TerritoryInfo>> {
         self.0.read(&mut |db| territories::list(db, tenant, rep))
+    }
+
+    fn replacement_orders(&self, tenant: Uuid) -> Result<Vec<ReplacementOrder>> {
+        self.0.read(&mut |db| territories::replacements(db, tenant))
     }
 
     fn territory_scope(

@@ -24,6 +24,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/postgres/0003_territories.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_replacement_orders.sql"),
+    ),
 ];
 const RETRIES: usize = 8;
 

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/sqlite/0005_territories.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_replacement_orders.sql"),
+    ),
 ];
 
 pub struct Sqlite {

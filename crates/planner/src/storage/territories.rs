@@ -291,3 +291,47 @@ fn damaged_stops(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<BTreeSet<
     }
     Ok(out)
 }
+
+/// A replacement a sales rep requested, waiting for dispatch to route it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ReplacementOrder {
+    /// The resolution event's id.
+    pub id: Uuid,
+    pub stop_id: Uuid,
+    pub customer_name: String,
+    pub address: String,
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Vec<doorstep_domain::resolution::ReplacementLine>,
+    pub note: Option<String>,
+    pub requested_by: String,
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+    /// `to_route` until dispatch routes it.
+    pub status: String,
+}
+
+/// The tenant's replacement orders, newest first.
+pub fn replacements(db: &mut dyn Db, tenant: Uuid) -> Result<Vec<ReplacementOrder>> {
+    let rows = db.query(
+        "SELECT o.id, o.stop_id, s.customer_name, s.address, o.lines, o.note, u.name, o.requested_at, o.status
+         FROM replacement_orders o JOIN stops s ON s.id = o.stop_id JOIN users u ON u.id = o.requested_by
+         WHERE o.tenant_id = $1 ORDER BY o.requested_at DESC, o.id",
+        p![tenant],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReplacementOrder {
+                id: r.id(0)?,
+                stop_id: r.id(1)?,
+                customer_name: r.text(2)?,
+                address: r.text(3)?,
+                lines: serde_json::from_str(&r.text(4)?).map_err(|e| {
+                    PlannerError::Internal(format!("stored replacement lines are unreadable: {e}"))
+                })?,
+                note: r.opt_text(5)?,
+                requested_by: r.text(6)?,
+                requested_at: r.instant(7)?,
+                status: r.text(8)?,
+            })
+        })
+        .collect()
+}

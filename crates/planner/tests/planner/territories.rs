@@ -559,7 +559,237 @@ fn the_reps_phone_and_the_planner_agree_and_a_reassignment_empties_the_phone(bac
     assert!(store.territory().list().unwrap().is_empty());
 }
 
+/// A rep's resolutions are events pushed like any other: inside the territory they are stored,
+/// show on the route, and a replacement waits for dispatch; outside it, or as a delivery, or
+/// from a courier, they are refused with the reason.
+fn a_reps_resolutions_sync_and_are_refused_outside_the_territory(backing: Backing) {
+    use doorstep_domain::resolution::{ReplacementLine, Resolution, ResolutionRecorded};
+    use doorstep_domain::sync::{Op, OpBody, PushRequest, PushResponse};
+
+    let server = TestServer::start(backing);
+    let dispatch = server.demo.dispatcher_token.clone();
+    let (ana, _) = rep(&server, "Ana Sales");
+    let (status, _) = send(
+        &server,
+        reqwest::Method::POST,
+        "/v1/territories",
+        &dispatch,
+        Some(collection(vec![west(Some(ana))])),
+    );
+    assert_eq!(status, 201);
+    server
+        .storage
+        .add_enrolment_code(
+            server.demo.tenant_id,
+            ana,
+            &hash_secret("ANA-CODE"),
+            SystemClock.now() + chrono::Duration::days(1),
+        )
+        .unwrap();
+    let device = SystemClock.new_id();
+    let (status, enrolled) = send(
+        &server,
+        reqwest::Method::POST,
+        "/v1/enroll",
+        "none",
+        Some(json!({"code": "ANA-CODE", "device_id": device})),
+    );
+    assert_eq!(status, 200, "{enrolled}");
+    let token = enrolled["token"].as_str().unwrap().to_owned();
+
+    let route_id = server.demo.users[1].route_id.unwrap();
+    let report = server
+        .storage
+        .route_report(server.demo.tenant_id, route_id)
+        .unwrap();
+    let area = Area::from_geojson(&west(None)).unwrap();
+    let inside = report
+        .route
+        .stops
+        .iter()
+        .find(|s| area.contains(s.lat, s.lon))
+        .unwrap()
+        .clone();
+    let outside = report
+        .route
+        .stops
+        .iter()
+        .find(|s| !area.contains(s.lat, s.lon))
+        .unwrap()
+        .clone();
+    let line = &inside.lines[0];
+    let resolve = |stop: Uuid, resolution: Resolution| OpBody::DeliveryResolved {
+        resolution: ResolutionRecorded {
+            id: SystemClock.new_id(),
+            stop_id: stop,
+            resolution,
+            captured_at: SystemClock.now(),
+        },
+    };
+    let bodies = vec![
+        resolve(
+            inside.id,
+            Resolution::Replacement {
+                lines: vec![ReplacementLine {
+                    line_id: line.id,
+                    qty: line.ordered_qty,
+                }],
+                note: Some("the customer needs it before Friday".into()),
+            },
+        ),
+        resolve(
+            outside.id,
+            Resolution::Note {
+                text: "called".into(),
+            },
+        ),
+        resolve(
+            inside.id,
+            Resolution::Replacement {
+                lines: vec![ReplacementLine {
+                    line_id: line.id,
+                    qty: line.ordered_qty + 1,
+                }],
+                note: None,
+            },
+        ),
+        OpBody::StopAdvanced {
+            stop_id: inside.id,
+            status: doorstep_domain::StopStatus::EnRoute,
+            at: SystemClock.now(),
+        },
+        resolve(
+            inside.id,
+            Resolution::Escalate {
+                reason: "third late delivery this month".into(),
+            },
+        ),
+    ];
+    let ops: Vec<Op> = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| Op {
+            device_id: device,
+            epoch: 1,
+            seq: i as u64 + 1,
+            sha256: doorstep_domain::sha256_hex(&serde_json::to_vec(&body).unwrap()),
+            body,
+        })
+        .collect();
+    let push = PushRequest {
+        device_id: device,
+        epoch: 1,
+        ops,
+    };
+    let (status, answer) = send(
+        &server,
+        reqwest::Method::POST,
+        "/v1/sync/push",
+        &token,
+        Some(serde_json::to_value(&push).unwrap()),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answer: PushResponse = serde_json::from_value(answer).unwrap();
+    assert_eq!(answer.acked_seq, 5);
+    let reasons: Vec<(u64, &str)> = answer
+        .rejections
+        .iter()
+        .map(|r| (r.seq, r.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons[0] == (2, "this delivery is outside your territory"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].0 == 3 && reasons[1].1.contains("not between 1 and the"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons[2],
+        (4, "a sales rep records resolutions, not deliveries")
+    );
+
+    // Dispatch sees both accepted resolutions on the route, and the replacement to route.
+    let after = server
+        .storage
+        .route_report(server.demo.tenant_id, route_id)
+        .unwrap();
+    let kinds: Vec<&str> = after.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "resolution").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(
+        after.version > report.version,
+        "the route is announced again for its courier"
+    );
+    let (status, orders) = send(
+        &server,
+        reqwest::Method::GET,
+        "/v1/replacements",
+        &dispatch,
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(orders.as_array().unwrap().len(), 1, "{orders}");
+    assert_eq!(orders[0]["stop_id"], json!(inside.id));
+    assert_eq!(orders[0]["requested_by"], "Ana Sales");
+    assert_eq!(orders[0]["status"], "to_route");
+    assert_eq!(orders[0]["lines"][0]["qty"], json!(line.ordered_qty));
+
+    // A courier may not resolve, even on their own route.
+    let courier_device = SystemClock.new_id();
+    let (status, enrolled) = send(
+        &server,
+        reqwest::Method::POST,
+        "/v1/enroll",
+        "none",
+        Some(json!({"code": server.code_of("Noor Courier"), "device_id": courier_device})),
+    );
+    assert_eq!(status, 200, "{enrolled}");
+    let courier_token = enrolled["token"].as_str().unwrap().to_owned();
+    let body = resolve(
+        inside.id,
+        Resolution::Note {
+            text: "not mine to say".into(),
+        },
+    );
+    let op = Op {
+        device_id: courier_device,
+        epoch: 1,
+        seq: 1,
+        sha256: doorstep_domain::sha256_hex(&serde_json::to_vec(&body).unwrap()),
+        body,
+    };
+    let (status, answer) = send(
+        &server,
+        reqwest::Method::POST,
+        "/v1/sync/push",
+        &courier_token,
+        Some(
+            serde_json::to_value(PushRequest {
+                device_id: courier_device,
+                epoch: 1,
+                ops: vec![op],
+            })
+            .unwrap(),
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let reason = answer["rejections"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("resolutions come from sales reps")
+            || reason.contains("not assigned to you"),
+        "{answer}"
+    );
+}
+
 crate::on_both_stores!(
+    a_reps_resolutions_sync_and_are_refused_outside_the_territory,
     the_reps_phone_and_the_planner_agree_and_a_reassignment_empties_the_phone,
     the_demo_gives_each_rep_late_and_incomplete_deliveries_to_see_first,
     territories_are_checked_whole_and_given_to_sales_reps_only,

@@ -1,0 +1,185 @@
+//! What a sales rep does about a late or short delivery, from the road: a note, a promised new
+//! date and window, a replacement of some lines, or an escalation to dispatch. Each is an
+//! immutable event; a second thought is another event.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::event::MAX_TEXT_CHARS;
+use crate::DomainError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Resolution {
+    /// What the rep told the store, or learned.
+    Note { text: String },
+    /// The store was promised a new delivery on `date` between the two times.
+    Promise {
+        date: NaiveDate,
+        window_start: NaiveTime,
+        window_end: NaiveTime,
+        note: Option<String>,
+    },
+    /// A replacement order for these lines, to be routed by dispatch.
+    Replacement {
+        lines: Vec<ReplacementLine>,
+        note: Option<String>,
+    },
+    /// Dispatch must look at it.
+    Escalate { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReplacementLine {
+    pub line_id: Uuid,
+    pub qty: u32,
+}
+
+/// A resolution as recorded: immutable, synced like every other event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolutionRecorded {
+    pub id: Uuid,
+    pub stop_id: Uuid,
+    pub resolution: Resolution,
+    /// The phone's clock: data, never used to order anything.
+    pub captured_at: DateTime<Utc>,
+}
+
+fn text(what: &str, s: &str) -> Result<(), DomainError> {
+    if s.trim().is_empty() {
+        return Err(DomainError::invalid(format!("{what} cannot be empty")));
+    }
+    if s.chars().count() > MAX_TEXT_CHARS {
+        return Err(DomainError::invalid(format!(
+            "{what} is longer than {MAX_TEXT_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+impl Resolution {
+    /// Checks it says something usable; `ordered` gives each line of the stop and its
+    /// ordered quantity.
+    pub fn validate(&self, ordered: &[(Uuid, u32)]) -> Result<(), DomainError> {
+        let note = |n: &Option<String>| n.as_deref().map_or(Ok(()), |n| text("the note", n));
+        match self {
+            Resolution::Note { text: t } => text("the note", t),
+            Resolution::Promise {
+                window_start,
+                window_end,
+                note: n,
+                ..
+            } => {
+                if window_end <= window_start {
+                    return Err(DomainError::invalid(
+                        "the promised window must end after it starts",
+                    ));
+                }
+                note(n)
+            }
+            Resolution::Replacement { lines, note: n } => {
+                if lines.is_empty() {
+                    return Err(DomainError::invalid(
+                        "a replacement needs at least one line",
+                    ));
+                }
+                for l in lines {
+                    let Some((_, max)) = ordered.iter().find(|(id, _)| *id == l.line_id) else {
+                        return Err(DomainError::invalid(format!(
+                            "line {} is not on this delivery",
+                            l.line_id
+                        )));
+                    };
+                    if l.qty == 0 || l.qty > *max {
+                        return Err(DomainError::invalid(format!(
+                            "a replacement of {} is not between 1 and the {max} ordered",
+                            l.qty
+                        )));
+                    }
+                }
+                note(n)
+            }
+            Resolution::Escalate { reason } => text("the reason to escalate", reason),
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Resolution::Note { .. } => "note",
+            Resolution::Promise { .. } => "promised a new delivery",
+            Resolution::Replacement { .. } => "replacement requested",
+            Resolution::Escalate { .. } => "escalated to dispatch",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolutions_are_checked_in_plain_words() {
+        let line = Uuid::from_u128(7);
+        let ordered = [(line, 4)];
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert!(Resolution::Note {
+            text: "called the manager".into()
+        }
+        .validate(&ordered)
+        .is_ok());
+        let e = Resolution::Note { text: "  ".into() }
+            .validate(&ordered)
+            .unwrap_err();
+        assert_eq!(e.to_string(), "the note cannot be empty");
+        let e = Resolution::Promise {
+            date: day,
+            window_start: t(10),
+            window_end: t(9),
+            note: None,
+        }
+        .validate(&ordered)
+        .unwrap_err();
+        assert!(e.to_string().contains("must end after it starts"));
+        let ok = Resolution::Replacement {
+            lines: vec![ReplacementLine {
+                line_id: line,
+                qty: 2,
+            }],
+            note: None,
+        };
+        assert!(ok.validate(&ordered).is_ok());
+        let e = Resolution::Replacement {
+            lines: vec![ReplacementLine {
+                line_id: line,
+                qty: 5,
+            }],
+            note: None,
+        }
+        .validate(&ordered)
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("not between 1 and the 4 ordered"),
+            "{e}"
+        );
+        let e = Resolution::Replacement {
+            lines: vec![ReplacementLine {
+                line_id: Uuid::nil(),
+                qty: 1,
+            }],
+            note: None,
+        }
+        .validate(&ordered)
+        .unwrap_err();
+        assert!(e.to_string().contains("is not on this delivery"));
+        assert!(Resolution::Escalate {
+            reason: String::new()
+        }
+        .validate(&ordered)
+        .is_err());
+    }
+}
