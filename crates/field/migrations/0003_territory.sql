@@ -44,20 +44,26 @@ CREATE INDEX rep_stops_route ON rep_stops (route_id, position);
 -- triggers below, inside the same transactions. R*Tree stores 32-bit floats rounded outwards,
 -- so a box query may return a few extra points near its edges, never miss one; the polygon
 -- test that follows decides.
+-- Only stops inside a territory are indexed: the list never looks for the others (they are
+-- cached for lateness, reached through their route), and each R*Tree insert costs far more
+-- than a row, so a first sync writes fewer of them.
+CREATE INDEX rep_stops_day ON rep_stops (day);
 CREATE VIRTUAL TABLE rep_stops_where USING rtree (rid, min_lat, max_lat, min_lon, max_lon, min_day, max_day);
 
 CREATE TRIGGER rep_stops_where_insert AFTER INSERT ON rep_stops
+WHEN NEW.territory_id IS NOT NULL
 BEGIN
     INSERT INTO rep_stops_where VALUES (NEW.rid, NEW.lat, NEW.lat, NEW.lon, NEW.lon, NEW.day, NEW.day);
 END;
 
-CREATE TRIGGER rep_stops_where_move AFTER UPDATE OF lat, lon, day ON rep_stops
+CREATE TRIGGER rep_stops_where_move AFTER UPDATE OF lat, lon, day, territory_id ON rep_stops
 WHEN OLD.lat IS NOT NEW.lat OR OLD.lon IS NOT NEW.lon OR OLD.day IS NOT NEW.day
+     OR OLD.territory_id IS NOT NEW.territory_id
 BEGIN
-    UPDATE rep_stops_where
-    SET min_lat = NEW.lat, max_lat = NEW.lat, min_lon = NEW.lon, max_lon = NEW.lon,
-        min_day = NEW.day, max_day = NEW.day
-    WHERE rid = NEW.rid;
+    DELETE FROM rep_stops_where WHERE rid = NEW.rid;
+    INSERT INTO rep_stops_where
+    SELECT NEW.rid, NEW.lat, NEW.lat, NEW.lon, NEW.lon, NEW.day, NEW.day
+    WHERE NEW.territory_id IS NOT NULL;
 END;
 
 CREATE TRIGGER rep_stops_where_delete AFTER DELETE ON rep_stops

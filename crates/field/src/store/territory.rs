@@ -149,15 +149,13 @@ impl Territory<'_> {
                 drop_territory.execute([id])?;
             }
 
-            // Stops of those days the batch no longer holds. The R*Tree finds the days.
+            // Stops of those days the batch no longer holds.
             let routes: HashSet<String> = stops.iter().map(|s| s.route_id.to_string()).collect();
             let ids: HashSet<String> = stops.iter().map(|s| s.id.to_string()).collect();
             let mut stale = vec![];
             {
                 let mut in_days = tx.prepare(
-                    "SELECT s.rid, s.id, s.route_id
-                     FROM rep_stops_where w JOIN rep_stops s ON s.rid = w.rid
-                     WHERE w.max_day >= ?1 AND w.min_day <= ?2",
+                    "SELECT s.rid, s.id, s.route_id FROM rep_stops s WHERE s.day BETWEEN ?1 AND ?2",
                 )?;
                 let mut rows =
                     in_days.query(params![from.num_days_from_ce(), to.num_days_from_ce()])?;
@@ -523,10 +521,11 @@ fn refile(tx: &Transaction<'_>, territories: &[Cached], changed: &HashSet<String
     let mut candidates: HashMap<i64, (f64, f64, Option<String>)> = HashMap::new();
     let mut filed =
         tx.prepare("SELECT rid, lat, lon, territory_id FROM rep_stops WHERE territory_id = ?1")?;
+    // Every cached stop, filed or not (the R*Tree holds only the filed ones): a territory that
+    // grew may now hold a stop that was outside them all.
     let mut in_box = tx.prepare(
-        "SELECT s.rid, s.lat, s.lon, s.territory_id
-         FROM rep_stops_where w JOIN rep_stops s ON s.rid = w.rid
-         WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4",
+        "SELECT s.rid, s.lat, s.lon, s.territory_id FROM rep_stops s
+         WHERE s.lat BETWEEN ?1 AND ?2 AND s.lon BETWEEN ?3 AND ?4",
     )?;
     let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Filed> {
         Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
