@@ -90,7 +90,10 @@ fn assert_index_in_step(dev: &Device, why: &str) {
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let rows = count("SELECT COUNT(*) FROM rep_stops WHERE territory_id IS NOT NULL");
     let entries = count("SELECT COUNT(*) FROM rep_stops_where");
-    assert_eq!(rows, entries, "{why}: one R*Tree entry per stop inside a territory");
+    assert_eq!(
+        rows, entries,
+        "{why}: one R*Tree entry per stop inside a territory"
+    );
     // R*Tree keeps 32-bit floats, rounded outwards: the box must hold the exact point.
     let off = count(
         "SELECT COUNT(*) FROM rep_stops s LEFT JOIN rep_stops_where w ON w.rid = s.rid
