@@ -487,7 +487,7 @@ fn groups(rows: usize, cols: usize, start: usize) -> String {
 }
 
 /// `$s, $s+1, …` for an `IN (…)` list of `n` parameters.
-fn list(n: usize, start: usize) -> String {
+pub(super) fn list(n: usize, start: usize) -> String {
     (start..start + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

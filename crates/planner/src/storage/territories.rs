@@ -12,7 +12,7 @@ use doorstep_domain::{NoteCategory, StopStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::sql::{p, Db, Row};
+use super::sql::{p, Db, Row, Val};
 use crate::{PlannerError, Result};
 
 /// A territory as dispatch draws it, checked already.
@@ -188,21 +188,28 @@ pub fn scope(
     }
 
     // Lateness needs each of those routes whole: where the courier is, what comes before.
+    // Routes go in chunks of 500 per statement, stops in route order.
+    let routes: Vec<Uuid> = routes.into_iter().collect();
     let mut stops = vec![];
-    for route in &routes {
-        let damaged = damaged_stops(db, tenant, *route)?;
+    for chunk in routes.chunks(500) {
+        let mut params: Vec<Val> = vec![tenant.into()];
+        params.extend(chunk.iter().map(Val::from));
+        let ids = super::logic::list(chunk.len(), 2);
+        let damaged = damaged_stops(db, &ids, &params)?;
         let rows = db.query(
-            "SELECT s.id, s.position, s.lat, s.lon, s.window_start, s.window_end, s.status, s.cancelled,
-                    s.customer_name, s.address, r.courier_name, r.date, r.version
-             FROM stops s JOIN routes r ON r.id = s.route_id
-             WHERE s.tenant_id = $1 AND s.route_id = $2 ORDER BY s.position",
-            p![tenant, *route],
+            &format!(
+                "SELECT s.id, s.position, s.lat, s.lon, s.window_start, s.window_end, s.status, s.cancelled,
+                        s.customer_name, s.address, r.courier_name, r.date, r.version, s.route_id
+                 FROM stops s JOIN routes r ON r.id = s.route_id
+                 WHERE s.tenant_id = $1 AND s.route_id IN ({ids}) ORDER BY s.route_id, s.position"
+            ),
+            &params,
         )?;
         for r in rows {
             let id = r.id(0)?;
             stops.push(ScopeStop {
                 id,
-                route_id: *route,
+                route_id: r.id(13)?,
                 date: r.date(11)?,
                 position: r.uint(1)? as u32,
                 customer_name: r.text(8)?,
@@ -271,12 +278,15 @@ pub fn deliveries(
     Ok(assess(&scope(db, tenant, rep, date, date)?.stops, now))
 }
 
-/// Stops of a route with a condition note saying goods or packaging arrived damaged.
-fn damaged_stops(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<BTreeSet<Uuid>> {
+/// Stops of the routes `params[1..]` (listed as `ids`) with a condition note saying goods or
+/// packaging arrived damaged.
+fn damaged_stops(db: &mut dyn Db, ids: &str, params: &[Val]) -> Result<BTreeSet<Uuid>> {
     let rows = db.query(
-        "SELECT e.stop_id, e.body FROM events e JOIN stops s ON s.id = e.stop_id
-         WHERE e.tenant_id = $1 AND s.route_id = $2 AND e.kind = 'condition_note'",
-        p![tenant, route],
+        &format!(
+            "SELECT e.stop_id, e.body FROM events e JOIN stops s ON s.id = e.stop_id
+             WHERE e.tenant_id = $1 AND s.route_id IN ({ids}) AND e.kind = 'condition_note'"
+        ),
+        params,
     )?;
     let mut out = BTreeSet::new();
     for r in rows {
