@@ -181,6 +181,52 @@ pub fn assess_route(
         .collect()
 }
 
+/// One delivery inside a sales rep's territories, with how it stands: a line of the rep's
+/// list, on the planner (`GET /v1/territories/deliveries`) and on the phone alike.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    pub stop_id: Uuid,
+    pub route_id: Uuid,
+    pub territory_id: Uuid,
+    pub date: NaiveDate,
+    pub position: u32,
+    pub customer_name: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub window_start: NaiveTime,
+    pub window_end: NaiveTime,
+    pub status: StopStatus,
+    pub courier_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub standing: Standing,
+}
+
+impl Delivery {
+    /// A line of the list for a stop [`assess_scope`] listed (so one inside a territory).
+    pub fn new(s: &crate::sync::ScopeStop, standing: Standing) -> Delivery {
+        Delivery {
+            stop_id: s.id,
+            route_id: s.route_id,
+            territory_id: s
+                .territory_id
+                .expect("assess_scope lists only stops inside a territory"),
+            date: s.date,
+            position: s.position,
+            customer_name: s.customer_name.clone(),
+            address: s.address.clone(),
+            lat: s.lat,
+            lon: s.lon,
+            window_start: s.window_start,
+            window_end: s.window_end,
+            status: s.status,
+            courier_name: s.courier_name.clone(),
+            standing,
+        }
+    }
+}
+
 /// A sales rep's list: the stops of `scope` inside their territories, each with its standing
 /// at local time `now` (judged against its whole route), late and incomplete first, then by
 /// window, then by customer. The planner and the rep's phone both list with this.

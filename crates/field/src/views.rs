@@ -1,7 +1,5 @@
 //! What the screens read, shaped as docs/COMMANDS.md describes (snake_case JSON).
 
-use chrono::{NaiveDate, NaiveTime};
-use doorstep_domain::lateness::Standing;
 use doorstep_domain::{
     CustomerKind, FailureReason, GpsFix, LineOutcome, NoteCategory, OrderLine, StopStatus,
 };
@@ -132,22 +130,6 @@ pub struct TerritorySummary {
     pub name: String,
 }
 
-/// One delivery inside a sales rep's territory, with how it stands: the same fields, and the
-/// same standing, as the planner's `GET /v1/territories/deliveries`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryView {
-    pub stop_id: Uuid,
-    pub route_id: Uuid,
-    pub territory_id: Uuid,
-    pub date: NaiveDate,
-    pub position: u32,
-    pub customer_name: String,
-    pub address: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub window_start: NaiveTime,
-    pub window_end: NaiveTime,
-    pub status: StopStatus,
-    pub courier_name: String,
-    pub standing: Standing,
-}
+/// One delivery inside a sales rep's territory, with how it stands: the domain's type, the
+/// same the planner answers `GET /v1/territories/deliveries` with.
+pub type DeliveryView = doorstep_domain::lateness::Delivery;

@@ -298,24 +298,7 @@ impl Territory<'_> {
                         .as_deref()
                         .is_none_or(|c| s.customer_name.to_lowercase().contains(c))
             })
-            .map(|(s, standing)| DeliveryView {
-                stop_id: s.id,
-                route_id: s.route_id,
-                territory_id: s
-                    .territory_id
-                    .expect("assess_scope lists only stops inside a territory"),
-                date: s.date,
-                position: s.position,
-                customer_name: s.customer_name.clone(),
-                address: s.address.clone(),
-                lat: s.lat,
-                lon: s.lon,
-                window_start: s.window_start,
-                window_end: s.window_end,
-                status: s.status,
-                courier_name: s.courier_name.clone(),
-                standing,
-            })
+            .map(|(s, standing)| DeliveryView::new(s, standing))
             .collect())
     }
 }

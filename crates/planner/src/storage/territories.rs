@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use doorstep_domain::lateness::{assess_scope, Pace, Standing};
+use chrono::{NaiveDate, NaiveDateTime};
+pub use doorstep_domain::lateness::Delivery;
+use doorstep_domain::lateness::{assess_scope, Pace};
 use doorstep_domain::sync::{OpBody, ScopeStop, TerritoryScope, TerritoryState};
 use doorstep_domain::territory::Area;
-use doorstep_domain::{NoteCategory, StopStatus};
+use doorstep_domain::NoteCategory;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -34,26 +35,6 @@ pub struct TerritoryInfo {
     /// The area as a GeoJSON MultiPolygon geometry.
     #[schema(value_type = Object)]
     pub area: serde_json::Value,
-}
-
-/// One delivery inside a sales rep's territories, with how it stands.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Delivery {
-    pub stop_id: Uuid,
-    pub route_id: Uuid,
-    pub territory_id: Uuid,
-    pub date: NaiveDate,
-    pub position: u32,
-    pub customer_name: String,
-    pub address: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub window_start: NaiveTime,
-    pub window_end: NaiveTime,
-    pub status: StopStatus,
-    pub courier_name: String,
-    #[schema(value_type = Object)]
-    pub standing: Standing,
 }
 
 fn sales_rep(db: &mut dyn Db, tenant: Uuid, rep: Uuid) -> Result<()> {
@@ -246,24 +227,7 @@ pub fn scope(
 pub fn assess(scope_stops: &[ScopeStop], now: NaiveDateTime) -> Vec<Delivery> {
     assess_scope(scope_stops, now, Pace::default())
         .into_iter()
-        .map(|(s, standing)| Delivery {
-            stop_id: s.id,
-            route_id: s.route_id,
-            territory_id: s
-                .territory_id
-                .expect("only stops inside territories are listed"),
-            date: s.date,
-            position: s.position,
-            customer_name: s.customer_name.clone(),
-            address: s.address.clone(),
-            lat: s.lat,
-            lon: s.lon,
-            window_start: s.window_start,
-            window_end: s.window_end,
-            status: s.status,
-            courier_name: s.courier_name.clone(),
-            standing,
-        })
+        .map(|(s, standing)| Delivery::new(s, standing))
         .collect()
 }
 
