@@ -3,16 +3,23 @@
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { toCommandError } from "./errors";
 import type {
+  AccountCard,
   ConditionNoteInput,
+  DeliveryDetail,
   Enrolled,
   FailedAttemptInput,
+  MapSettings,
   PhotoRef,
   PodInput,
   RejectionView,
+  Resolution,
   RouteView,
   Saved,
   StopDetail,
   SyncState,
+  TerritoryDay,
+  TerritoryFilter,
+  TerritoryView,
 } from "./types";
 
 async function call<T>(cmd: string, args?: InvokeArgs): Promise<T> {
@@ -53,3 +60,38 @@ export const syncNow = () => call<SyncState>("sync_now");
 export const rejections = () => call<RejectionView[]>("rejections");
 
 export const markRejectionsSeen = () => call<number>("mark_rejections_seen");
+
+// ---------- sales rep ----------
+
+/** The rep's territories, by name. */
+export const territories = () => call<TerritoryView[]>("territories");
+
+/** One day of deliveries in the rep's territory; `date` null is today, `territoryId` null all of them. */
+export const territoryDay = (date: string | null, territoryId: string | null, filter: TerritoryFilter) =>
+  call<TerritoryDay>("territory_day", { date, territoryId, filter });
+
+export const deliveryDetail = (stopId: string) => call<DeliveryDetail>("delivery_detail", { stopId });
+
+export const accountCard = (accountId: string) => call<AccountCard>("account_card", { accountId });
+
+export const recordResolution = (stopId: string, resolution: Resolution) =>
+  call<Saved>("record_resolution", { stopId, resolution });
+
+/** A photo's JPEG bytes (fetched from the planner once, then kept on the phone). */
+export async function photo(sha256: string): Promise<ArrayBuffer> {
+  return toArrayBuffer(await call<unknown>("photo", { sha256 }));
+}
+
+export const mapSettings = () => call<MapSettings>("map_settings");
+
+/** Tauri hands raw bytes over as an ArrayBuffer; accept a typed array or a number list too. */
+export function toArrayBuffer(data: unknown): ArrayBuffer {
+  if (data instanceof ArrayBuffer) return data;
+  if (ArrayBuffer.isView(data)) {
+    const copy = new Uint8Array(data.byteLength);
+    copy.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return copy.buffer;
+  }
+  if (Array.isArray(data)) return Uint8Array.from(data as number[]).buffer;
+  throw { code: "internal", message: "The photo came back in a form the app cannot show." };
+}

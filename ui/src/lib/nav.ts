@@ -1,4 +1,4 @@
-import type { StopDetail } from "./types";
+import type { DeliveryDetail, Role, StopDetail } from "./types";
 
 /** In-app navigation: one screen at a time, no router. */
 export type Screen =
@@ -8,21 +8,44 @@ export type Screen =
   | { name: "failed"; stop: StopDetail }
   | { name: "note"; stop: StopDetail }
   | { name: "enrol" }
-  | { name: "rejections" };
+  | { name: "rejections" }
+  // the sales rep's screens
+  | { name: "territory" }
+  /** `from`: the screen it was opened from (the territory list when absent) */
+  | { name: "delivery"; stopId: string; from?: Screen }
+  | { name: "account"; accountId: string; from?: Screen }
+  /** `from`: the delivery screen the form was opened from */
+  | { name: "resolve"; detail: DeliveryDetail; from: Screen };
 
 export type ScreenName = Screen["name"];
 
 export type FormKind = "deliver" | "failed" | "note";
 
-/** Where the header's back button goes from a screen. */
-export function backOf(screen: Screen): Screen | null {
+/** The first screen: the territory list for a sales rep, today's route for everyone else. */
+export function homeOf(role: Role | string | null | undefined): Screen {
+  return role === "sales_rep" ? { name: "territory" } : { name: "route" };
+}
+
+export function isHome(screen: Screen): boolean {
+  return screen.name === "route" || screen.name === "territory";
+}
+
+/** Where the header's back button goes from a screen (`home`: the role's first screen). */
+export function backOf(screen: Screen, home: Screen = { name: "route" }): Screen | null {
   switch (screen.name) {
     case "route":
+    case "territory":
       return null;
     case "stop":
+      return { name: "route" };
     case "enrol":
     case "rejections":
-      return { name: "route" };
+      return home;
+    case "delivery":
+    case "account":
+      return screen.from ?? { name: "territory" };
+    case "resolve":
+      return screen.from;
     default:
       return { name: "stop", stopId: screen.stop.id };
   }
@@ -44,6 +67,14 @@ export function titleOf(screen: Screen): string {
       return "Planner";
     case "rejections":
       return "Not accepted";
+    case "territory":
+      return "My territory";
+    case "delivery":
+      return "Delivery";
+    case "account":
+      return "Account";
+    case "resolve":
+      return "Resolve";
   }
 }
 

@@ -73,7 +73,13 @@ export interface SyncBarActions {
 
 /** Screens the courier may leave from the sync bar without losing anything typed. */
 function canLeave(screen: ScreenName): boolean {
-  return screen === "route" || screen === "stop";
+  return (
+    screen === "route" ||
+    screen === "stop" ||
+    screen === "territory" ||
+    screen === "delivery" ||
+    screen === "account"
+  );
 }
 
 export function syncBarActions(state: SyncState | null, screen: ScreenName): SyncBarActions {
@@ -100,6 +106,9 @@ export function rejectionsLabel(n: number): string {
 export function syncChanged(a: SyncState | null, b: SyncState | null): boolean {
   if (!a || !b) return a !== b;
   return (
-    a.waiting_ops !== b.waiting_ops || a.last_sync_at !== b.last_sync_at || a.planner_url !== b.planner_url
+    a.waiting_ops !== b.waiting_ops ||
+    a.last_sync_at !== b.last_sync_at ||
+    a.planner_url !== b.planner_url ||
+    (a.role ?? null) !== (b.role ?? null)
   );
 }

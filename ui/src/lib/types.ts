@@ -97,6 +97,8 @@ export interface StopDetail extends StopSummary {
   pods: PodView[];
   notes: NoteView[];
   failed_attempts: FailedView[];
+  /** what sales did about this stop (a promised date, a replacement, an escalation), newest first */
+  resolutions: ResolutionView[];
 }
 
 export interface PhotoRef {
@@ -132,7 +134,12 @@ export interface SyncState {
   last_error: string | null;
   /** ops the planner stored but could not apply, not yet seen by the courier */
   unseen_rejections: number;
+  /** who this phone is signed in as; null before enrolment */
+  role: Role | null;
+  user_name: string | null;
 }
+
+export type Role = "courier" | "sales_rep" | "merchandiser" | "dispatcher" | "admin";
 
 export interface PodInput {
   stop_id: string;
@@ -184,4 +191,165 @@ export interface RejectionView {
 export interface CommandError {
   code: string;
   message: string;
+}
+
+// ---------- sales rep (docs/COMMANDS.md, "Sales rep") ----------
+// Times inside these views are "HH:MM:SS" local time; dates "YYYY-MM-DD"; instants RFC 3339.
+
+export type LateBecause =
+  | { because: "window_closed" }
+  | { because: "cannot_make_window"; eta: string }
+  | { because: "attempt_failed" };
+
+export type Standing =
+  | { standing: "on_track" }
+  | { standing: "delivered" }
+  | { standing: "incomplete"; short: boolean; damaged: boolean }
+  | { standing: "late"; why: LateBecause }
+  | { standing: "cancelled" };
+
+export type StandingKind = Standing["standing"];
+
+export interface TerritoryView {
+  id: string;
+  name: string;
+  /** GeoJSON MultiPolygon geometry */
+  area: unknown;
+}
+
+export interface DeliveryRow {
+  stop_id: string;
+  route_id: string;
+  territory_id: string;
+  date: string;
+  position: number;
+  customer_name: string;
+  address: string;
+  lat: number;
+  lon: number;
+  window_start: string;
+  window_end: string;
+  status: StopStatus;
+  courier_name: string;
+  standing: Standing;
+  /** the B2B account, when the stop was planned for one */
+  account_id: string | null;
+  /** resolutions recorded for it (synced or waiting) */
+  resolutions: number;
+  /** plain words of the newest one, e.g. "replacement requested" */
+  last_resolution: string | null;
+  /** this phone's resolutions for it not yet on the planner */
+  waiting_to_sync: number;
+}
+
+export interface AccountOption {
+  id: string | null;
+  name: string;
+}
+
+export interface TerritoryDay {
+  date: string;
+  /** the local time the standings were judged at, "YYYY-MM-DDTHH:MM:SS" */
+  now: string;
+  /** filtered; late and incomplete first, then by window, then customer */
+  deliveries: DeliveryRow[];
+  /** of the day's deliveries before filtering */
+  couriers: string[];
+  accounts: AccountOption[];
+}
+
+export interface TerritoryFilter {
+  status: StopStatus | null;
+  courier: string | null;
+  /** account id */
+  account: string | null;
+  /** part of the customer's name */
+  search: string | null;
+}
+
+export interface ReplacementLine {
+  line_id: string;
+  qty: number;
+}
+
+export type Resolution =
+  | { action: "note"; text: string }
+  | { action: "promise"; date: string; window_start: string; window_end: string; note: string | null }
+  | { action: "replacement"; lines: ReplacementLine[]; note: string | null }
+  | { action: "escalate"; reason: string };
+
+export type ResolutionAction = Resolution["action"];
+
+export interface ResolutionView {
+  id: string;
+  stop_id: string;
+  resolution: Resolution;
+  /** plain words, e.g. "Replacement requested: 2 × Oat milk 1 L" */
+  summary: string;
+  /** who recorded it; null while only on this phone */
+  by: string | null;
+  captured_at: string;
+  waiting_to_sync: boolean;
+}
+
+/** What happened at the door, as the courier recorded it. */
+export interface DeliveryEvent {
+  id: string;
+  kind: "pod" | "failed_attempt" | "condition_note";
+  captured_at: string;
+  /** plain words, e.g. "Delivered to J. Visser, 1 line short" */
+  summary: string;
+  /** a POD's lines; [] otherwise */
+  lines: LineOutcome[];
+  /** sha256 of each photo (see `photo`) */
+  photos: string[];
+}
+
+export interface DeliveryDetail {
+  delivery: DeliveryRow;
+  contact_name: string | null;
+  contact_phone: string | null;
+  lines: OrderLine[];
+  /** oldest first */
+  events: DeliveryEvent[];
+  /** newest first */
+  resolutions: ResolutionView[];
+  /** what is missing: short lines, or all lines after a failed attempt */
+  suggested_replacement: ReplacementLine[];
+}
+
+export interface Contact {
+  name: string;
+  role: string | null;
+  phone: string | null;
+  email: string | null;
+}
+
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+export interface ServicePlan {
+  days: Weekday[];
+  window_start: string;
+  window_end: string;
+  typical: { description: string; qty: number; unit: string }[];
+  note: string | null;
+}
+
+export type AccountDelivery = DeliveryRow & { events: DeliveryEvent[] };
+
+export interface AccountCard {
+  id: string;
+  name: string;
+  address: string;
+  lat: number;
+  lon: number;
+  contacts: Contact[];
+  plan: ServicePlan | null;
+  /** newest first, from the synced days */
+  deliveries: AccountDelivery[];
+}
+
+export interface MapSettings {
+  /** a raster tile URL template; null draws the territories and deliveries with no tiles */
+  tile_url: string | null;
 }

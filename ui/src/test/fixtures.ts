@@ -1,5 +1,18 @@
 // Sample data in the exact shapes of docs/COMMANDS.md, for tests and the dev harness.
-import type { Enrolled, RejectionView, RouteView, Saved, StopDetail, SyncState } from "../lib/types";
+import type {
+  AccountCard,
+  DeliveryDetail,
+  DeliveryRow,
+  Enrolled,
+  RejectionView,
+  ResolutionView,
+  RouteView,
+  Saved,
+  StopDetail,
+  SyncState,
+  TerritoryDay,
+  TerritoryView,
+} from "../lib/types";
 
 export function sampleRoute(): RouteView {
   return {
@@ -90,6 +103,7 @@ export function sampleStop(overrides: Partial<StopDetail> = {}): StopDetail {
     pods: [],
     notes: [],
     failed_attempts: [],
+    resolutions: [],
     ...overrides,
   };
 }
@@ -102,6 +116,8 @@ export function sampleSync(overrides: Partial<SyncState> = {}): SyncState {
     last_sync_at: null,
     last_error: null,
     unseen_rejections: 0,
+    role: null,
+    user_name: null,
     ...overrides,
   };
 }
@@ -142,4 +158,213 @@ export function sampleRejections(): RejectionView[] {
       seen: true,
     },
   ];
+}
+
+// ---------- sales rep ----------
+
+/** A rep connected to a planner that has synced once. */
+export function sampleRepSync(overrides: Partial<SyncState> = {}): SyncState {
+  return sampleSync({
+    planner_url: "https://planner.test",
+    last_sync_at: "2026-11-25T09:30:00Z",
+    role: "sales_rep",
+    user_name: "Eva de Wit",
+    ...overrides,
+  });
+}
+
+export function sampleTerritories(): TerritoryView[] {
+  return [
+    {
+      id: "t-1",
+      name: "Amsterdam Centrum",
+      area: {
+        type: "MultiPolygon",
+        coordinates: [
+          [
+            [
+              [4.86, 52.36],
+              [4.92, 52.36],
+              [4.92, 52.39],
+              [4.86, 52.39],
+              [4.86, 52.36],
+            ],
+          ],
+        ],
+      },
+    },
+  ];
+}
+
+function row(overrides: Partial<DeliveryRow> & Pick<DeliveryRow, "stop_id" | "customer_name">): DeliveryRow {
+  return {
+    route_id: "r-1",
+    territory_id: "t-1",
+    date: "2026-11-25",
+    position: 1,
+    address: "Haarlemmerstraat 12, 1013 ER Amsterdam",
+    lat: 52.38,
+    lon: 4.89,
+    window_start: "10:00:00",
+    window_end: "12:00:00",
+    status: "pending",
+    courier_name: "Sam Jansen",
+    standing: { standing: "on_track" },
+    account_id: null,
+    resolutions: 0,
+    last_resolution: null,
+    waiting_to_sync: 0,
+    ...overrides,
+  };
+}
+
+/** Late and incomplete first, as territory_day answers. */
+export function sampleTerritoryDay(overrides: Partial<TerritoryDay> = {}): TerritoryDay {
+  return {
+    date: "2026-11-25",
+    now: "2026-11-25T10:42:00",
+    deliveries: [
+      row({
+        stop_id: "d-1",
+        customer_name: "Bakkerij De Vries",
+        position: 2,
+        window_start: "08:00:00",
+        window_end: "10:00:00",
+        standing: { standing: "late", why: { because: "window_closed" } },
+        account_id: "a-1",
+      }),
+      row({
+        stop_id: "d-2",
+        customer_name: "Café Noord",
+        position: 3,
+        address: "Buiksloterweg 5, 1031 CC Amsterdam",
+        status: "partly_delivered",
+        standing: { standing: "incomplete", short: true, damaged: false },
+        account_id: "a-2",
+        lat: 52.383,
+        lon: 4.902,
+      }),
+      row({
+        stop_id: "d-3",
+        customer_name: "Anne Visser",
+        position: 6,
+        window_start: "09:00:00",
+        window_end: "11:00:00",
+        standing: { standing: "late", why: { because: "cannot_make_window", eta: "11:40:00" } },
+        lat: 52.3752,
+        lon: 4.8839,
+      }),
+      row({
+        stop_id: "d-4",
+        customer_name: "Hotel Amstel",
+        position: 7,
+        window_start: "12:00:00",
+        window_end: "14:00:00",
+        courier_name: "Lisa Smit",
+        route_id: "r-2",
+        account_id: "a-3",
+        resolutions: 1,
+        last_resolution: "replacement requested",
+        waiting_to_sync: 1,
+      }),
+      row({
+        stop_id: "d-5",
+        customer_name: "Kees Bakker",
+        position: 1,
+        status: "delivered",
+        standing: { standing: "delivered" },
+      }),
+    ],
+    couriers: ["Lisa Smit", "Sam Jansen"],
+    accounts: [
+      { id: "a-1", name: "Bakkerij De Vries" },
+      { id: "a-2", name: "Café Noord" },
+      { id: "a-3", name: "Hotel Amstel" },
+      { id: null, name: "Anne Visser" },
+    ],
+    ...overrides,
+  };
+}
+
+export function sampleResolutionView(overrides: Partial<ResolutionView> = {}): ResolutionView {
+  return {
+    id: "res-1",
+    stop_id: "d-2",
+    resolution: { action: "promise", date: "2026-11-26", window_start: "10:00:00", window_end: "12:00:00", note: null },
+    summary: "New delivery promised for Thu 26 Nov, 10:00–12:00",
+    by: "Eva de Wit",
+    captured_at: "2026-11-25T10:05:00Z",
+    waiting_to_sync: false,
+    ...overrides,
+  };
+}
+
+/** Café Noord: delivered 2 short of 6 oat milk (damaged), with two photos. */
+export function sampleDeliveryDetail(overrides: Partial<DeliveryDetail> = {}): DeliveryDetail {
+  const delivery = sampleTerritoryDay().deliveries[1];
+  return {
+    delivery,
+    contact_name: "Joris Noord",
+    contact_phone: "+31205550199",
+    lines: [
+      { id: "l-1", sku: "OAT-1L", description: "Oat milk 1 L", ordered_qty: 6, unit: "pcs", barcode: null },
+      { id: "l-2", sku: "CROIS", description: "Croissant", ordered_qty: 12, unit: "pcs", barcode: null },
+      { id: "l-3", sku: "BUT-250", description: "Butter 250 g", ordered_qty: 4, unit: "pcs", barcode: null },
+    ],
+    events: [
+      {
+        id: "ev-1",
+        kind: "pod",
+        captured_at: "2026-11-25T09:12:00Z",
+        summary: "Delivered to J. Noord, 1 line short",
+        lines: [
+          { line_id: "l-1", delivered_qty: 4, shortfall_reason: "damaged", note: "two crushed" },
+          { line_id: "l-2", delivered_qty: 12, shortfall_reason: null, note: null },
+          { line_id: "l-3", delivered_qty: 4, shortfall_reason: null, note: null },
+        ],
+        photos: ["sha-a", "sha-b"],
+      },
+    ],
+    resolutions: [],
+    suggested_replacement: [{ line_id: "l-1", qty: 2 }],
+    ...overrides,
+  };
+}
+
+export function sampleAccountCard(overrides: Partial<AccountCard> = {}): AccountCard {
+  const day = sampleTerritoryDay();
+  const detail = sampleDeliveryDetail();
+  return {
+    id: "a-2",
+    name: "Café Noord",
+    address: "Buiksloterweg 5, 1031 CC Amsterdam",
+    lat: 52.383,
+    lon: 4.902,
+    contacts: [
+      { name: "Joris Noord", role: "Owner", phone: "+31205550199", email: "joris@cafenoord.example" },
+      { name: "Mila", role: null, phone: null, email: "orders@cafenoord.example" },
+    ],
+    plan: {
+      days: ["fri", "mon", "wed"],
+      window_start: "10:00:00",
+      window_end: "12:00:00",
+      typical: [
+        { description: "Oat milk 1 L", qty: 6, unit: "pcs" },
+        { description: "Croissant", qty: 12, unit: "pcs" },
+      ],
+      note: "Back door on the canal side.",
+    },
+    deliveries: [
+      { ...day.deliveries[1], events: detail.events },
+      {
+        ...day.deliveries[1],
+        stop_id: "d-old",
+        date: "2026-11-23",
+        status: "delivered",
+        standing: { standing: "delivered" },
+        events: [],
+      },
+    ],
+    ...overrides,
+  };
 }
