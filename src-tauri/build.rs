@@ -18,6 +18,13 @@ fn main() {
                 "sync_now",
                 "rejections",
                 "mark_rejections_seen",
+                "territories",
+                "territory_day",
+                "delivery_detail",
+                "account_card",
+                "record_resolution",
+                "photo",
+                "map_settings",
             ])),
     )
     .expect("tauri-build failed");

@@ -4,10 +4,15 @@
 use std::sync::mpsc::Sender;
 use std::sync::{Mutex, MutexGuard};
 
+use doorstep_domain::resolution::Resolution;
 use doorstep_domain::{NewConditionNote, NewFailedAttempt, NewPod, StopStatus};
 use doorstep_field::photos::prepare;
+use doorstep_field::store::RepFilter;
 use doorstep_field::sync::{self, Enrolled, HttpTransport};
-use doorstep_field::views::{PhotoRef, RejectionView, RouteView, Saved, StopDetail, SyncState};
+use doorstep_field::views::{
+    AccountCard, DeliveryDetail, PhotoRef, RejectionView, RouteView, Saved, StopDetail, SyncState,
+    TerritoryDay, TerritorySummary,
+};
 use doorstep_field::Store;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -146,4 +151,93 @@ pub fn rejections(engine: State<'_, Engine>) -> Answer<Vec<RejectionView>> {
 #[tauri::command]
 pub fn mark_rejections_seen(engine: State<'_, Engine>) -> Answer<usize> {
     Ok(engine.store()?.rejections().mark_seen()?)
+}
+
+/// The sales rep's territories, with their areas for the map.
+#[tauri::command]
+pub fn territories(engine: State<'_, Engine>) -> Answer<Vec<TerritorySummary>> {
+    Ok(engine.store()?.territory().list()?)
+}
+
+/// The deliveries of a day in the rep's territory (today when `date` is null), late first.
+#[tauri::command]
+pub fn territory_day(
+    engine: State<'_, Engine>,
+    date: Option<chrono::NaiveDate>,
+    territory_id: Option<Uuid>,
+    filter: Option<RepFilter>,
+) -> Answer<TerritoryDay> {
+    Ok(engine
+        .store()?
+        .rep()
+        .day(date, territory_id, &filter.unwrap_or_default())?)
+}
+
+#[tauri::command]
+pub fn delivery_detail(engine: State<'_, Engine>, stop_id: Uuid) -> Answer<DeliveryDetail> {
+    Ok(engine.store()?.rep().delivery(stop_id)?)
+}
+
+#[tauri::command]
+pub fn account_card(engine: State<'_, Engine>, account_id: Uuid) -> Answer<AccountCard> {
+    Ok(engine.store()?.rep().account(account_id)?)
+}
+
+/// Records what the rep did about a late or short delivery; it syncs like every record.
+#[tauri::command]
+pub fn record_resolution(
+    engine: State<'_, Engine>,
+    stop_id: Uuid,
+    resolution: Resolution,
+) -> Answer<Saved> {
+    let saved = engine.store()?.rep().resolve(stop_id, resolution)?;
+    engine.wake_sync();
+    Ok(saved)
+}
+
+/// A photo's JPEG bytes: from the phone, or fetched from the planner once and kept. The
+/// download runs on a blocking thread without the store's lock.
+#[tauri::command]
+pub async fn photo<R: Runtime>(app: AppHandle<R>, sha256: String) -> Answer<tauri::ipc::Response> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let engine = app.state::<Engine>();
+        let sync = sync::SyncEngine::default();
+        let (source, url) = {
+            let mut store = engine.store()?;
+            let source = sync.photo_source(&mut store, &sha256)?;
+            (source, store.sync_state()?.planner_url)
+        };
+        let token = match source {
+            sync::PhotoSource::OnPhone(bytes) => return Ok(tauri::ipc::Response::new(bytes)),
+            sync::PhotoSource::Planner { token } => token,
+        };
+        let url = url.ok_or_else(|| {
+            CommandError::invalid("this photo is not on the phone, and no planner is connected")
+        })?;
+        let transport = HttpTransport::new(&url).map_err(|e| {
+            CommandError::invalid(format!("the planner address does not work: {e}"))
+        })?;
+        // The download runs without the store's lock: other screens stay responsive.
+        let bytes = sync.fetch_photo(&transport, &token, &sha256)?;
+        sync.keep_photo(&mut *engine.store()?, &sha256, &bytes)?;
+        Ok(tauri::ipc::Response::new(bytes))
+    })
+    .await
+    .map_err(|_| CommandError::internal())?
+}
+
+#[derive(serde::Serialize)]
+pub struct MapSettings {
+    /// A raster tile URL template ({z}/{x}/{y}); `None` draws the map with no tiles.
+    tile_url: Option<String>,
+}
+
+/// How the map is drawn: territories and deliveries always; tiles only when configured.
+#[tauri::command]
+pub fn map_settings() -> MapSettings {
+    MapSettings {
+        tile_url: std::env::var("DOORSTEP_TILE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty()),
+    }
 }

@@ -29,6 +29,13 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::sync_now,
         commands::rejections,
         commands::mark_rejections_seen,
+        commands::territories,
+        commands::territory_day,
+        commands::delivery_detail,
+        commands::account_card,
+        commands::record_resolution,
+        commands::photo,
+        commands::map_settings,
     ])
 }
 

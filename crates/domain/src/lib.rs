@@ -1,6 +1,7 @@
 //! The language of the business, shared by the device engine and the planner. No I/O here:
 //! time and ids come in through [`Clock`], so tests and the simulation control them.
 
+pub mod account;
 pub mod clock;
 pub mod demo;
 pub mod error;

@@ -49,6 +49,16 @@ pub struct ResolutionRecorded {
     pub captured_at: DateTime<Utc>,
 }
 
+/// A resolution as the planner keeps it, with who recorded it: what reaches the courier's
+/// phone with the route, and the rep's phone with the territory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolutionEntry {
+    pub recorded: ResolutionRecorded,
+    /// The name of the person who recorded it.
+    pub by: String,
+}
+
 fn text(what: &str, s: &str) -> Result<(), DomainError> {
     if s.trim().is_empty() {
         return Err(DomainError::invalid(format!("{what} cannot be empty")));
@@ -107,6 +117,46 @@ impl Resolution {
         }
     }
 
+    /// Plain words for a list, naming lines by `lines` (the delivery's order lines):
+    /// "Replacement requested: 2 × Oat milk 1 L".
+    pub fn summary(&self, lines: &[crate::OrderLine]) -> String {
+        let with_note = |s: String, n: &Option<String>| match n {
+            Some(n) => format!("{s} ({n})"),
+            None => s,
+        };
+        match self {
+            Resolution::Note { text } => format!("Note: {text}"),
+            Resolution::Promise {
+                date,
+                window_start,
+                window_end,
+                note,
+            } => with_note(
+                format!(
+                    "Promised a new delivery on {} between {} and {}",
+                    date.format("%a %-d %b"),
+                    window_start.format("%H:%M"),
+                    window_end.format("%H:%M")
+                ),
+                note,
+            ),
+            Resolution::Replacement { lines: asked, note } => {
+                let named: Vec<String> = asked
+                    .iter()
+                    .map(|a| {
+                        let what = lines
+                            .iter()
+                            .find(|l| l.id == a.line_id)
+                            .map_or("an item no longer on the order", |l| l.description.as_str());
+                        format!("{} × {what}", a.qty)
+                    })
+                    .collect();
+                with_note(format!("Replacement requested: {}", named.join(", ")), note)
+            }
+            Resolution::Escalate { reason } => format!("Escalated to dispatch: {reason}"),
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Resolution::Note { .. } => "note",
@@ -120,6 +170,39 @@ impl Resolution {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resolution_reads_in_plain_words() {
+        let line = crate::OrderLine {
+            id: Uuid::from_u128(7),
+            sku: "OAT-1L".into(),
+            description: "Oat milk 1 L".into(),
+            ordered_qty: 12,
+            unit: "carton".into(),
+            barcode: None,
+        };
+        let r = Resolution::Replacement {
+            lines: vec![ReplacementLine {
+                line_id: line.id,
+                qty: 2,
+            }],
+            note: Some("before Friday".into()),
+        };
+        assert_eq!(
+            r.summary(std::slice::from_ref(&line)),
+            "Replacement requested: 2 × Oat milk 1 L (before Friday)"
+        );
+        let p = Resolution::Promise {
+            date: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+            window_start: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+            window_end: NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+            note: None,
+        };
+        assert_eq!(
+            p.summary(&[]),
+            "Promised a new delivery on Thu 26 Nov between 10:00 and 12:00"
+        );
+    }
 
     #[test]
     fn resolutions_are_checked_in_plain_words() {

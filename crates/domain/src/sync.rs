@@ -175,6 +175,10 @@ pub struct RouteState {
     pub version: u64,
     /// Stops dispatch cancelled.
     pub cancelled: Vec<Uuid>,
+    /// What sales did about the route's stops (promised dates, replacements, escalations),
+    /// oldest first.
+    #[serde(default)]
+    pub resolutions: Vec<crate::resolution::ResolutionEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,6 +235,9 @@ pub struct ErrorDetail {
 pub struct TerritoryScope {
     pub territories: Vec<TerritoryState>,
     pub stops: Vec<ScopeStop>,
+    /// The B2B accounts inside the territories, with contacts and service plans.
+    #[serde(default)]
+    pub accounts: Vec<crate::account::Account>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -266,6 +273,23 @@ pub struct ScopeStop {
     pub territory_id: Option<Uuid>,
     /// The route's version (its change-log position): an older one never overwrites a newer.
     pub route_version: u64,
+    /// The account the stop was planned for, when it came from one.
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// E.164.
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    /// What was ordered; filled for stops inside a territory (others are there for lateness).
+    #[serde(default)]
+    pub lines: Vec<crate::OrderLine>,
+    /// What happened at the door, oldest first; filled for stops inside a territory.
+    #[serde(default)]
+    pub events: Vec<crate::account::DoorEvent>,
+    /// What sales did about it, oldest first; filled for stops inside a territory.
+    #[serde(default)]
+    pub resolutions: Vec<crate::resolution::ResolutionEntry>,
 }
 
 impl ScopeStop {

@@ -212,6 +212,7 @@ fn city(first: NaiveDate, today: NaiveDate) -> Vec<RepStop> {
                     address: format!("Street {}", rng.next() % 900),
                     courier_name: format!("Courier {r}"),
                     version: 1,
+                    detail: Default::default(),
                 });
             }
         }

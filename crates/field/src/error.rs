@@ -20,6 +20,10 @@ pub enum FieldError {
     PhotoTooLarge { mb: f64 },
     #[error("this territory is not on this device (id {0})")]
     TerritoryNotFound(Uuid),
+    #[error("this delivery is outside your territory")]
+    OutsideTerritory(Uuid),
+    #[error("this account is not on this device (id {0})")]
+    AccountNotFound(Uuid),
     #[error("a route with this id is already on the device")]
     RouteExists,
     #[error("{0}")]
@@ -47,7 +51,9 @@ impl FieldError {
             FieldError::StopNotFound(_)
             | FieldError::StopPositionNotFound(_)
             | FieldError::PodNotFound(_)
-            | FieldError::TerritoryNotFound(_) => "not_found",
+            | FieldError::TerritoryNotFound(_)
+            | FieldError::AccountNotFound(_) => "not_found",
+            FieldError::OutsideTerritory(_) => "outside_territory",
             FieldError::PhotoMissing(_)
             | FieldError::NotAnImage(_)
             | FieldError::PhotoTooLarge { .. } => "photo_rejected",

@@ -48,6 +48,8 @@ pub struct StopDetail {
     pub pods: Vec<PodView>,
     pub notes: Vec<NoteView>,
     pub failed_attempts: Vec<FailedView>,
+    /// What sales did about the stop, newest first.
+    pub resolutions: Vec<ResolutionView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +110,9 @@ pub struct SyncState {
     pub last_error: Option<String>,
     /// Rejections from the planner the courier has not looked at yet.
     pub unseen_rejections: u32,
+    /// What the phone was enrolled for (`courier`, `sales_rep`, …); `None` before enrolment.
+    pub role: Option<String>,
+    pub user_name: Option<String>,
 }
 
 /// An op the planner stored but could not apply, with its reason in plain words.
@@ -128,8 +133,88 @@ pub struct RejectionView {
 pub struct TerritorySummary {
     pub id: Uuid,
     pub name: String,
+    /// A GeoJSON MultiPolygon geometry: what the map draws.
+    pub area: serde_json::Value,
 }
 
 /// One delivery inside a sales rep's territory, with how it stands: the domain's type, the
 /// same the planner answers `GET /v1/territories/deliveries` with.
 pub type DeliveryView = doorstep_domain::lateness::Delivery;
+
+/// A line of a sales rep's list: the delivery, its account and what was done about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    #[serde(flatten)]
+    pub delivery: DeliveryView,
+    pub account_id: Option<Uuid>,
+    /// Resolutions recorded for it, synced or waiting.
+    pub resolutions: u32,
+    /// The newest one's label, e.g. "replacement requested".
+    pub last_resolution: Option<String>,
+    /// This phone's resolutions for it not yet on the planner.
+    pub waiting_to_sync: u32,
+}
+
+/// A rep's day: the list (filtered) and what the filters can choose from (unfiltered).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerritoryDay {
+    pub date: chrono::NaiveDate,
+    /// The local time the standings were judged at.
+    pub now: chrono::NaiveDateTime,
+    pub deliveries: Vec<DeliveryRow>,
+    pub couriers: Vec<String>,
+    pub accounts: Vec<AccountChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountChoice {
+    pub id: Option<Uuid>,
+    pub name: String,
+}
+
+/// A resolution in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolutionView {
+    pub id: Uuid,
+    pub stop_id: Uuid,
+    pub resolution: doorstep_domain::resolution::Resolution,
+    pub summary: String,
+    /// Who recorded it; `None` while only on this phone.
+    pub by: Option<String>,
+    pub captured_at: String,
+    pub waiting_to_sync: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryDetail {
+    pub delivery: DeliveryRow,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub lines: Vec<OrderLine>,
+    /// What happened at the door, oldest first.
+    pub events: Vec<doorstep_domain::account::DoorEvent>,
+    /// Newest first.
+    pub resolutions: Vec<ResolutionView>,
+    /// What is missing: a replacement form starts from it.
+    pub suggested_replacement: Vec<doorstep_domain::resolution::ReplacementLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountCard {
+    pub id: Uuid,
+    pub name: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub contacts: Vec<doorstep_domain::account::Contact>,
+    pub plan: Option<doorstep_domain::account::ServicePlan>,
+    /// Newest first, from the synced days.
+    pub deliveries: Vec<AccountDelivery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountDelivery {
+    #[serde(flatten)]
+    pub row: DeliveryRow,
+    pub events: Vec<doorstep_domain::account::DoorEvent>,
+}

@@ -76,6 +76,8 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(event_signature))
         .routes(routes!(import_territories, list_territories))
         .routes(routes!(assign_territory))
+        .routes(routes!(save_accounts))
+        .routes(routes!(get_account))
         .routes(routes!(territory_deliveries))
         .routes(routes!(territory_scope))
         .routes(routes!(replacement_orders))
@@ -699,6 +701,68 @@ async fn import_territories(
     })
     .await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// Stores B2B accounts (stores with contacts and a service plan) by `ref`: all of them, or
+/// none with every problem listed. Stops already planned for the same name at the same
+/// address are tied to the account, so the rep's phone shows them in its order history.
+#[utoipa::path(
+    post,
+    path = "/v1/accounts",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    request_body = crate::storage::AccountsImport,
+    responses(
+        (status = 201, description = "The accounts are stored; their ids, in order.", body = Vec<Uuid>),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = TooLarge),
+        (status = "5XX", response = ServerError)
+    )
+)]
+async fn save_accounts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let who = dispatcher(&state, &headers).await?;
+    let list: crate::storage::AccountsImport = parse_json(&body)?;
+    let (storage, clock) = (state.storage.clone(), state.clock.clone());
+    let ids = blocking(move || {
+        let fresh: Vec<Uuid> = list.accounts.iter().map(|_| clock.new_id()).collect();
+        storage.save_accounts(who.tenant_id, &list, &fresh)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(ids)).into_response())
+}
+
+/// One B2B account: its contacts and service plan.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{id}",
+    tag = "dispatch",
+    security(("dispatcher_token" = [])),
+    params(("id" = Uuid, Path, description = "The account's id.")),
+    responses(
+        (status = 200, description = "The account.", body = doorstep_domain::account::Account),
+        (status = 400, response = Invalid),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "5XX", response = ServerError)
+    )
+)]
+async fn get_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let who = dispatcher(&state, &headers).await?;
+    let id = parse_id(&id, "account")?;
+    let storage = state.storage.clone();
+    let account = blocking(move || storage.account(who.tenant_id, id)).await?;
+    Ok(Json(account).into_response())
 }
 
 /// The territories: all of them for dispatch, a sales rep's own for a sales rep.

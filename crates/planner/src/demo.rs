@@ -167,6 +167,16 @@ pub fn seed_sales(storage: &dyn Storage, clock: &dyn Clock, demo: &mut Demo) -> 
         clock.now(),
     )?;
     let now = clock.now();
+    // Yesterday Kees drove the same loop, every B2B store served, one of them short: the
+    // order history the account cards show.
+    let mut yesterday = demo::amsterdam_route(clock.today() - Duration::days(1), clock);
+    yesterday.courier_name = "Kees Courier".into();
+    yesterday.stops.rotate_left(20);
+    for (i, s) in yesterday.stops.iter_mut().enumerate() {
+        s.position = i as u32 + 1;
+        (s.window_start, s.window_end) = demo::window(i, s.customer_kind);
+    }
+    storage.save_route(tenant, &yesterday, Some(kees.user_id))?;
     let failed = stop("Rozengracht 251")?;
     let short = stop("Prinsengracht 520")?;
     let damaged = stop("Albert Cuypstraat 163")?;
@@ -255,6 +265,45 @@ pub fn seed_sales(storage: &dyn Storage, clock: &dyn Clock, demo: &mut Demo) -> 
             },
         },
     ];
+    let mut bodies = bodies;
+    for (k, s) in yesterday
+        .stops
+        .iter()
+        .filter(|s| s.customer_kind == doorstep_domain::CustomerKind::B2b)
+        .enumerate()
+    {
+        let mut lines: Vec<LineOutcome> = s.lines.iter().map(LineOutcome::in_full).collect();
+        let short = k == 1;
+        if short {
+            if let Some(l) = lines.last_mut() {
+                l.delivered_qty = l.delivered_qty.saturating_sub(1);
+                l.shortfall_reason = Some(doorstep_domain::ShortfallReason::Damaged);
+                l.note = Some("one case refused, dented".into());
+            }
+        }
+        let at = now - Duration::days(1) + Duration::minutes(20 * k as i64);
+        bodies.push(OpBody::PodRecorded {
+            pod: doorstep_domain::Pod {
+                id: clock.new_id(),
+                stop_id: s.id,
+                recipient_name: s
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| "Duty manager".into()),
+                signature: None,
+                photos: vec![],
+                gps: None,
+                lines,
+                outcome: if short {
+                    PodOutcome::PartlyDelivered
+                } else {
+                    PodOutcome::Delivered
+                },
+                corrects: None,
+                captured_at: at,
+            },
+        });
+    }
     let device = phone.device_id.expect("an enrolled device");
     let ops = bodies
         .into_iter()
@@ -282,5 +331,69 @@ pub fn seed_sales(storage: &dyn Storage, clock: &dyn Clock, demo: &mut Demo) -> 
             answer.rejections
         )));
     }
+    seed_accounts(storage, clock, tenant)
+}
+
+/// Every B2B place of the demo city as an account: its manager and an orders desk to call,
+/// delivery days, its window and what it usually takes. Saving them ties the demo's stops
+/// (today's and yesterday's) to their account.
+fn seed_accounts(storage: &dyn Storage, clock: &dyn Clock, tenant: Uuid) -> Result<()> {
+    use doorstep_domain::account::{Contact, Day, ServicePlan, TypicalVolume};
+    let route = demo::amsterdam_route(clock.today(), clock);
+    let week = [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri, Day::Sat];
+    let mut accounts = vec![];
+    for (i, s) in route.stops.iter().enumerate() {
+        if s.customer_kind != doorstep_domain::CustomerKind::B2b {
+            continue;
+        }
+        let slug: String = s
+            .customer_name
+            .to_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let mut contacts = vec![];
+        if let Some(name) = &s.contact_name {
+            contacts.push(Contact {
+                name: name.clone(),
+                role: Some("store manager".into()),
+                phone: s.contact_phone.clone(),
+                email: None,
+            });
+        }
+        contacts.push(Contact {
+            name: "Orders desk".into(),
+            role: Some("purchasing".into()),
+            phone: Some(format!("+3120555{:04}", 1000 + i)),
+            email: Some(format!("orders@{slug}.example")),
+        });
+        let (window_start, window_end) = demo::window(i, s.customer_kind);
+        accounts.push(crate::storage::NewAccount {
+            reference: format!("DEMO-{:03}", i + 1),
+            name: s.customer_name.clone(),
+            address: s.address.clone(),
+            lat: s.lat,
+            lon: s.lon,
+            contacts,
+            plan: Some(ServicePlan {
+                days: week.iter().copied().skip(i % 2).step_by(2).collect(),
+                window_start,
+                window_end,
+                typical: s
+                    .lines
+                    .iter()
+                    .map(|l| TypicalVolume {
+                        description: l.description.clone(),
+                        qty: l.ordered_qty,
+                        unit: l.unit.clone(),
+                    })
+                    .collect(),
+                note: (i % 3 == 0).then(|| "Goods in through the side door".to_owned()),
+            }),
+        });
+    }
+    let list = crate::storage::AccountsImport { accounts };
+    let ids: Vec<Uuid> = list.accounts.iter().map(|_| clock.new_id()).collect();
+    storage.save_accounts(tenant, &list, &ids)?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod events;
 mod outbox;
 mod photos;
+mod rep;
 mod routes;
 mod stops;
 mod sync;
@@ -23,6 +24,7 @@ use crate::{FieldError, Result};
 pub use events::{ConditionNotes, FailedAttempts, Pods};
 pub use outbox::{Outbox, OutboxEntry};
 pub use photos::Photos;
+pub use rep::{Rep, RepFilter};
 pub use routes::Routes;
 pub use stops::Stops;
 pub use sync::Rejections;
@@ -37,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "territory",
         include_str!("../../migrations/0003_territory.sql"),
+    ),
+    (
+        4,
+        "rep_detail",
+        include_str!("../../migrations/0004_rep_detail.sql"),
     ),
 ];
 
@@ -96,6 +103,11 @@ impl Store {
     }
 
     /// A sales rep's territories and the deliveries inside them.
+    /// A sales rep's screens and resolutions.
+    pub fn rep(&mut self) -> Rep<'_> {
+        Rep { store: self }
+    }
+
     pub fn territory(&mut self) -> Territory<'_> {
         Territory { store: self }
     }
@@ -130,13 +142,23 @@ impl Store {
             [],
             |r| r.get(0),
         )?;
-        let (planner_url, last_sync_at, last_error, unseen_rejections) = self.conn.query_row(
-            "SELECT planner_url, last_sync_at, last_error,
-                    (SELECT COUNT(*) FROM rejections WHERE seen_at IS NULL)
+        let (planner_url, last_sync_at, last_error, unseen_rejections, role, user_name) =
+            self.conn.query_row(
+                "SELECT planner_url, last_sync_at, last_error,
+                    (SELECT COUNT(*) FROM rejections WHERE seen_at IS NULL), role, user_name
              FROM sync_state WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )?;
         Ok(SyncState {
             waiting_ops,
             waiting_photo_bytes: waiting_photo_bytes as u64,
@@ -144,6 +166,8 @@ impl Store {
             last_sync_at,
             last_error,
             unseen_rejections,
+            role,
+            user_name,
         })
     }
 

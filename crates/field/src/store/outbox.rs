@@ -31,6 +31,7 @@ pub(super) enum EventKind {
     Pod,
     FailedAttempt,
     ConditionNote,
+    Resolution,
 }
 
 impl EventKind {
@@ -39,6 +40,7 @@ impl EventKind {
             EventKind::Pod => "pod_recorded",
             EventKind::FailedAttempt => "failed_attempt_recorded",
             EventKind::ConditionNote => "condition_note_recorded",
+            EventKind::Resolution => "delivery_resolved",
         }
     }
 }
@@ -125,6 +127,9 @@ impl Outbox<'_> {
             },
             "condition_note_recorded" => OpBody::ConditionNoteRecorded {
                 note: load_note(self.conn, id)?,
+            },
+            "delivery_resolved" => OpBody::DeliveryResolved {
+                resolution: super::rep::load_resolution(self.conn, id)?,
             },
             other => return Err(unreadable(format!("unknown kind \"{other}\""))),
         })

@@ -52,6 +52,47 @@ impl Photos<'_> {
         self.import(&bytes)
     }
 
+    /// A photo's bytes, when the phone holds it.
+    pub fn read(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        if !doorstep_domain::is_sha256_hex(sha256) {
+            return Err(FieldError::Invalid(format!(
+                "{sha256:?} is not a photo's name (64 lowercase hex digits)"
+            )));
+        }
+        let path = self.path(sha256);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FieldError::io(&path, e)),
+        }
+    }
+
+    /// Keeps a photo downloaded from the planner (another person's, shown on a card): checked
+    /// against its name, written whole, and marked as on the planner already.
+    pub fn keep_downloaded(&mut self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        if doorstep_domain::sha256_hex(bytes) != sha256 {
+            return Err(FieldError::Invalid(
+                "the photo that arrived does not match its name; it was not kept".into(),
+            ));
+        }
+        let (width, height) = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .ok()
+            .and_then(|r| r.into_dimensions().ok())
+            .ok_or_else(|| FieldError::NotAnImage("the planner sent something else".into()))?;
+        let dest = path_for(&self.store.photo_dir, sha256);
+        if !dest.exists() {
+            write_atomically(&dest, bytes)?;
+        }
+        let now = ts(self.store.clock.now());
+        self.store.conn.execute(
+            "INSERT OR IGNORE INTO photos (sha256, width, height, bytes, created_at, uploaded)
+             VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+            params![sha256, width, height, bytes.len() as u64, now],
+        )?;
+        Ok(())
+    }
+
     /// The stored JPEG of a photo.
     pub fn path(&self, sha256: &str) -> std::path::PathBuf {
         path_for(&self.store.photo_dir, sha256)

@@ -41,14 +41,16 @@ impl Stops<'_> {
             .optional()?
             .ok_or(FieldError::StopNotFound(id))?;
         let (summary, contact_name, contact_phone, instructions, lat, lon) = row;
+        let lines = lines_of(conn, id)?;
         Ok(StopDetail {
+            resolutions: super::rep::resolution_views(conn, id, &lines)?,
             summary: summary.into_summary()?,
             contact_name,
             contact_phone,
             instructions,
             lat,
             lon,
-            lines: lines_of(conn, id)?,
+            lines,
             pods: pod_views(conn, id)?,
             notes: note_views(conn, id)?,
             failed_attempts: failed_views(conn, id)?,

@@ -134,14 +134,22 @@ impl Store {
         token: &str,
         user_name: &str,
         tenant_name: &str,
+        role: &str,
     ) -> Result<()> {
         self.write(|tx, ctx| {
             tx.execute(
                 "UPDATE sync_state SET planner_url = ?1, device_token = ?2, user_name = ?3,
                         tenant_name = ?4, enrolled_at = ?5, pull_cursor = 0,
-                        scope_checksum = NULL, last_error = NULL
+                        scope_checksum = NULL, last_error = NULL, role = ?6
                  WHERE id = 1",
-                params![planner_url, token, user_name, tenant_name, ts(ctx.now())],
+                params![
+                    planner_url,
+                    token,
+                    user_name,
+                    tenant_name,
+                    ts(ctx.now()),
+                    role
+                ],
             )?;
             Ok(())
         })
@@ -441,6 +449,7 @@ fn upsert_route(tx: &Transaction<'_>, state: &RouteState, full: bool) -> Result<
                 sku = excluded.sku, description = excluded.description,
                 ordered_qty = excluded.ordered_qty, unit = excluded.unit, barcode = excluded.barcode",
     )?;
+    super::rep::save_resolutions(tx, &state.resolutions)?;
     for s in &route.stops {
         let stop_id = s.id.to_string();
         let local: Option<String> = status_of.query_row([&stop_id], |r| r.get(0)).optional()?;

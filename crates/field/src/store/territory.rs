@@ -46,6 +46,23 @@ pub struct RepStop {
     pub courier_name: String,
     /// The planner's version of the route; an older version never overwrites a newer one.
     pub version: i64,
+    /// What the rep's screens show of a stop inside a territory.
+    pub detail: RepStopDetail,
+}
+
+/// A stop's account, contact, lines, door events and resolutions, as the planner sent them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepStopDetail {
+    #[serde(skip)]
+    pub customer_id: Option<Uuid>,
+    #[serde(skip)]
+    pub contact_name: Option<String>,
+    #[serde(skip)]
+    pub contact_phone: Option<String>,
+    pub lines: Vec<doorstep_domain::OrderLine>,
+    pub events: Vec<doorstep_domain::account::DoorEvent>,
+    #[serde(skip)]
+    pub resolutions: Vec<doorstep_domain::resolution::ResolutionEntry>,
 }
 
 impl From<&ScopeStop> for RepStop {
@@ -69,6 +86,14 @@ impl From<&ScopeStop> for RepStop {
             address: s.address.clone(),
             courier_name: s.courier_name.clone(),
             version: i64::try_from(s.route_version).unwrap_or(i64::MAX),
+            detail: RepStopDetail {
+                customer_id: s.customer_id,
+                contact_name: s.contact_name.clone(),
+                contact_phone: s.contact_phone.clone(),
+                lines: s.lines.clone(),
+                events: s.events.clone(),
+                resolutions: s.resolutions.clone(),
+            },
         }
     }
 }
@@ -130,8 +155,27 @@ impl Territory<'_> {
                 "the last day comes before the first".into(),
             ));
         }
+        self.replace_with_accounts(territories, stops, &[], from, to)
+    }
+
+    /// [`replace`](Self::replace), with the B2B accounts inside the territories (all of them:
+    /// accounts not in the list leave the phone), in the same transaction.
+    pub fn replace_with_accounts(
+        &mut self,
+        territories: &[RepTerritory],
+        stops: &[RepStop],
+        accounts: &[doorstep_domain::account::Account],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<TerritoryApplied> {
+        if to < from {
+            return Err(FieldError::Invalid(
+                "the last day comes before the first".into(),
+            ));
+        }
         let checked = check(territories, stops)?;
         self.store.write(|tx, _| {
+            save_accounts(tx, accounts)?;
             // Territories that left: their stops are filed again below, as if they changed.
             let keep: HashSet<String> = territories.iter().map(|t| t.id.to_string()).collect();
             let mut gone = HashSet::new();
@@ -192,15 +236,24 @@ impl Territory<'_> {
         let mut stmt = self
             .store
             .conn
-            .prepare_cached("SELECT id, name FROM rep_territories ORDER BY name, id")?;
+            .prepare_cached("SELECT id, name, area FROM rep_territories ORDER BY name, id")?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(id, name)| {
+            .map(|(id, name, area)| {
                 Ok(TerritorySummary {
                     id: parse_uuid(&id)?,
                     name,
+                    area: serde_json::from_str(&area).map_err(|e| {
+                        FieldError::Invalid(format!("stored territory area is unreadable: {e}"))
+                    })?,
                 })
             })
             .collect()
@@ -216,91 +269,106 @@ impl Territory<'_> {
         now: NaiveDateTime,
         filter: &DeliveryFilter,
     ) -> Result<Vec<DeliveryView>> {
-        let conn = &self.store.conn;
-        let mut territories = read_territories(conn)?;
-        if let Some(id) = territory {
-            territories.retain(|t| t.id == id);
-            if territories.is_empty() {
-                return Err(FieldError::TerritoryNotFound(id));
-            }
-        }
+        late_first(&self.store.conn, territory, date, now, filter)
+    }
+}
 
-        // The box and the day narrow through the R*Tree; the polygon decides.
-        let day = date.num_days_from_ce();
-        let mut inside: HashMap<i64, Uuid> = HashMap::new();
-        let mut routes: BTreeSet<String> = BTreeSet::new();
-        let mut in_box = conn.prepare_cached(
-            "SELECT s.rid, s.route_id, s.lat, s.lon
+/// [`Territory::late_first`] on any connection.
+pub(super) fn late_first(
+    conn: &rusqlite::Connection,
+    territory: Option<Uuid>,
+    date: NaiveDate,
+    now: NaiveDateTime,
+    filter: &DeliveryFilter,
+) -> Result<Vec<DeliveryView>> {
+    let mut territories = read_territories(conn)?;
+    if let Some(id) = territory {
+        territories.retain(|t| t.id == id);
+        if territories.is_empty() {
+            return Err(FieldError::TerritoryNotFound(id));
+        }
+    }
+
+    // The box and the day narrow through the R*Tree; the polygon decides.
+    let day = date.num_days_from_ce();
+    let mut inside: HashMap<i64, Uuid> = HashMap::new();
+    let mut routes: BTreeSet<String> = BTreeSet::new();
+    let mut in_box = conn.prepare_cached(
+        "SELECT s.rid, s.route_id, s.lat, s.lon
              FROM rep_stops_where w JOIN rep_stops s ON s.rid = w.rid
              WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
                AND w.max_day >= ?5 AND w.min_day <= ?5",
-        )?;
-        for t in &territories {
-            let b = t.bounds;
-            let mut rows =
-                in_box.query(params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, day])?;
-            while let Some(r) = rows.next()? {
-                let (rid, lat, lon): (i64, f64, f64) = (r.get(0)?, r.get(2)?, r.get(3)?);
-                if inside.contains_key(&rid) || !b.contains(lat, lon) || !t.area.contains(lat, lon)
-                {
-                    continue;
-                }
-                inside.insert(rid, t.id);
-                routes.insert(r.get(1)?);
+    )?;
+    for t in &territories {
+        let b = t.bounds;
+        let mut rows = in_box.query(params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, day])?;
+        while let Some(r) = rows.next()? {
+            let (rid, lat, lon): (i64, f64, f64) = (r.get(0)?, r.get(2)?, r.get(3)?);
+            if inside.contains_key(&rid) || !b.contains(lat, lon) || !t.area.contains(lat, lon) {
+                continue;
             }
+            inside.insert(rid, t.id);
+            routes.insert(r.get(1)?);
         }
-        if inside.is_empty() {
-            return Ok(vec![]);
-        }
+    }
+    if inside.is_empty() {
+        return Ok(vec![]);
+    }
 
-        // Lateness needs each of those routes whole: where the courier is, what comes before.
-        // The domain's assess_scope judges and orders them, as it does on the planner.
-        let mut route_stops = conn.prepare_cached(
-            "SELECT rid, id, date, position, lat, lon, window_start, window_end, status,
+    // Lateness needs each of those routes whole: where the courier is, what comes before.
+    // The domain's assess_scope judges and orders them, as it does on the planner.
+    let mut route_stops = conn.prepare_cached(
+        "SELECT rid, id, date, position, lat, lon, window_start, window_end, status,
                     cancelled, damaged, customer_name, address, courier_name, version
              FROM rep_stops WHERE route_id = ?1 ORDER BY position",
-        )?;
-        let mut scope = vec![];
-        for route in &routes {
-            let route_id = parse_uuid(route)?;
-            let mut rows = route_stops.query([route])?;
-            while let Some(r) = rows.next()? {
-                scope.push(ScopeStop {
-                    id: parse_uuid(&r.get::<_, String>(1)?)?,
-                    route_id,
-                    date: parse_date(&r.get::<_, String>(2)?)?,
-                    position: r.get(3)?,
-                    lat: r.get(4)?,
-                    lon: r.get(5)?,
-                    window_start: clock(r.get(6)?)?,
-                    window_end: clock(r.get(7)?)?,
-                    status: r.get::<_, String>(8)?.parse()?,
-                    cancelled: r.get(9)?,
-                    damaged: r.get(10)?,
-                    customer_name: r.get(11)?,
-                    address: r.get(12)?,
-                    courier_name: r.get(13)?,
-                    territory_id: inside.get(&r.get::<_, i64>(0)?).copied(),
-                    route_version: r.get::<_, i64>(14)? as u64,
-                });
-            }
+    )?;
+    let mut scope = vec![];
+    for route in &routes {
+        let route_id = parse_uuid(route)?;
+        let mut rows = route_stops.query([route])?;
+        while let Some(r) = rows.next()? {
+            scope.push(ScopeStop {
+                id: parse_uuid(&r.get::<_, String>(1)?)?,
+                route_id,
+                date: parse_date(&r.get::<_, String>(2)?)?,
+                position: r.get(3)?,
+                lat: r.get(4)?,
+                lon: r.get(5)?,
+                window_start: clock(r.get(6)?)?,
+                window_end: clock(r.get(7)?)?,
+                status: r.get::<_, String>(8)?.parse()?,
+                cancelled: r.get(9)?,
+                damaged: r.get(10)?,
+                customer_name: r.get(11)?,
+                address: r.get(12)?,
+                courier_name: r.get(13)?,
+                territory_id: inside.get(&r.get::<_, i64>(0)?).copied(),
+                route_version: r.get::<_, i64>(14)? as u64,
+                // What the list does not need: read for one delivery at a time.
+                customer_id: None,
+                contact_name: None,
+                contact_phone: None,
+                lines: vec![],
+                events: vec![],
+                resolutions: vec![],
+            });
         }
-        let courier = filter.courier.as_deref().map(str::to_lowercase);
-        let customer = filter.customer.as_deref().map(str::to_lowercase);
-        Ok(assess_scope(&scope, now, Pace::default())
-            .into_iter()
-            .filter(|(s, _)| {
-                filter.status.is_none_or(|st| st == s.status)
-                    && courier
-                        .as_deref()
-                        .is_none_or(|c| s.courier_name.to_lowercase() == c)
-                    && customer
-                        .as_deref()
-                        .is_none_or(|c| s.customer_name.to_lowercase().contains(c))
-            })
-            .map(|(s, standing)| DeliveryView::new(s, standing))
-            .collect())
     }
+    let courier = filter.courier.as_deref().map(str::to_lowercase);
+    let customer = filter.customer.as_deref().map(str::to_lowercase);
+    Ok(assess_scope(&scope, now, Pace::default())
+        .into_iter()
+        .filter(|(s, _)| {
+            filter.status.is_none_or(|st| st == s.status)
+                && courier
+                    .as_deref()
+                    .is_none_or(|c| s.courier_name.to_lowercase() == c)
+                && customer
+                    .as_deref()
+                    .is_none_or(|c| s.customer_name.to_lowercase().contains(c))
+        })
+        .map(|(s, standing)| DeliveryView::new(s, standing))
+        .collect())
 }
 
 /// Checks a whole batch before anything is written: the areas, read, in order.
@@ -333,9 +401,12 @@ fn save(
     let mut upsert = tx.prepare(
         "INSERT INTO rep_stops (id, route_id, date, day, position, lat, lon, window_start,
             window_end, status, cancelled, damaged, customer_name, address, courier_name,
-            territory_id, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+            territory_id, version, customer_id, contact_name, contact_phone, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21)
          ON CONFLICT (id) DO UPDATE SET
+            customer_id = excluded.customer_id, contact_name = excluded.contact_name,
+            contact_phone = excluded.contact_phone, detail = excluded.detail,
             route_id = excluded.route_id, date = excluded.date, day = excluded.day,
             position = excluded.position, lat = excluded.lat, lon = excluded.lon,
             window_start = excluded.window_start, window_end = excluded.window_end,
@@ -366,7 +437,16 @@ fn save(
             s.courier_name,
             home,
             s.version,
+            s.detail.customer_id.map(|id| id.to_string()),
+            s.detail.contact_name,
+            s.detail.contact_phone,
+            if s.detail.lines.is_empty() && s.detail.events.is_empty() {
+                "{}".to_owned()
+            } else {
+                serde_json::to_string(&s.detail).expect("stop details serialize")
+            },
         ])?;
+        super::rep::save_resolutions(tx, &s.detail.resolutions)?;
     }
     Ok(TerritoryApplied {
         territories: territories.len(),
@@ -410,6 +490,32 @@ fn check_stop(i: usize, s: &RepStop) -> Result<()> {
     }
     if s.version < 0 {
         return bad(format!("its version {} is negative", s.version));
+    }
+    Ok(())
+}
+
+/// Replaces the cached accounts with `accounts`.
+fn save_accounts(
+    tx: &Transaction<'_>,
+    accounts: &[doorstep_domain::account::Account],
+) -> Result<()> {
+    tx.execute("DELETE FROM rep_accounts", [])?;
+    let mut insert = tx.prepare(
+        "INSERT INTO rep_accounts (id, name, address, lat, lon, contacts, plan)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for a in accounts {
+        insert.execute(params![
+            a.id.to_string(),
+            a.name,
+            a.address,
+            a.lat,
+            a.lon,
+            serde_json::to_string(&a.contacts).expect("contacts serialize"),
+            a.plan
+                .as_ref()
+                .map(|p| serde_json::to_string(p).expect("plans serialize")),
+        ])?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 mod backoff;
 mod territory;
+pub use territory::PhotoSource;
 mod transport;
 
 use doorstep_domain::sync::{
@@ -111,7 +112,14 @@ pub struct SyncReport {
     pub waiting_ops: u32,
     /// Set when this round detected a restored copy of the database and started this epoch.
     pub new_epoch: Option<u32>,
+    /// A sales rep's phone also fetched its territory scope.
+    pub territory: Option<territory::TerritoryPulled>,
 }
+
+/// The days a sales rep's phone keeps: two weeks of history (the account cards' order
+/// history) through the day after tomorrow.
+pub const REP_DAYS_BACK: i64 = 14;
+pub const REP_DAYS_AHEAD: i64 = 2;
 
 /// The planner holds ops of this epoch that this copy of the database never made.
 fn restored_copy(e: &crate::FieldError) -> bool {
@@ -205,10 +213,20 @@ impl SyncEngine {
         match self.pull(store, transport, report) {
             Err(e) if restored_copy(&e) && report.new_epoch.is_none() => {
                 report.new_epoch = Some(store.begin_new_epoch()?);
-                self.pull(store, transport, report)
+                self.pull(store, transport, report)?;
             }
-            other => other,
+            other => other?,
         }
+        if store.sync_state()?.role.as_deref() == Some("sales_rep") {
+            let today = store.clock().today();
+            report.territory = Some(self.pull_territory(
+                store,
+                transport,
+                today - chrono::Duration::days(REP_DAYS_BACK),
+                today + chrono::Duration::days(REP_DAYS_AHEAD),
+            )?);
+        }
+        Ok(())
     }
 
     /// Pushes the outbox in batches of `batch_ops`, trimming it to each `acked_seq` (one
@@ -430,7 +448,13 @@ pub fn enroll(
         return Err(SyncError::CodeRefused(message).into());
     }
     let answer: EnrollResponse = parse(&expect_success(answer)?)?;
-    store.save_enrolment(url, &answer.token, &answer.user_name, &answer.tenant_name)?;
+    store.save_enrolment(
+        url,
+        &answer.token,
+        &answer.user_name,
+        &answer.tenant_name,
+        &answer.role,
+    )?;
     Ok(Enrolled {
         planner_url: url.to_owned(),
         user_name: answer.user_name,

@@ -108,6 +108,7 @@ impl FakePlanner {
                     route,
                     version,
                     cancelled: vec![],
+                    resolutions: vec![],
                 },
             );
         })

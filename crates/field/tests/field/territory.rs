@@ -66,6 +66,7 @@ fn stop(route: u128, n: u128, position: u32, place: (f64, f64), window: (u32, u3
         address: format!("Street {n}"),
         courier_name: format!("Courier {route}"),
         version: 1,
+        detail: Default::default(),
     }
 }
 
@@ -668,6 +669,12 @@ fn the_device_lists_what_assess_scope_lists_from_the_planners_scope() {
                 .contains(&(s.lat, s.lon))
                 .then_some(id(900)),
             route_version: 7,
+            customer_id: None,
+            contact_name: None,
+            contact_phone: None,
+            lines: vec![],
+            events: vec![],
+            resolutions: vec![],
         })
         .collect();
     let stops: Vec<RepStop> = scope.iter().map(RepStop::from).collect();

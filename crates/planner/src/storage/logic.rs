@@ -1094,10 +1094,12 @@ pub fn pull(db: &mut dyn Db, who: &Principal, req: &PullRequest) -> Result<PullR
     let mut routes = vec![];
     for id in changed {
         let (route, _, version, cancelled) = load_route(db, who.tenant_id, id)?;
+        let resolutions = super::accounts::route_resolutions(db, who.tenant_id, id)?;
         routes.push(RouteState {
             route,
             version,
             cancelled,
+            resolutions,
         });
     }
     let removed: Vec<Uuid> = left.into_iter().collect();

@@ -1,5 +1,6 @@
 //! One storage trait, one implementation per database, chosen from the URL at start-up.
 
+pub mod accounts;
 mod logic;
 mod postgres;
 pub mod sql;
@@ -12,6 +13,8 @@ use doorstep_domain::Route;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use accounts::{AccountsImport, NewAccount};
+pub use doorstep_domain::account::Account;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub use territories::{Delivery, NewTerritory, ReplacementOrder, TerritoryInfo};
@@ -177,6 +180,11 @@ pub trait Storage: Send + Sync {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<doorstep_domain::sync::TerritoryScope>;
+    /// Stores B2B accounts by ref, all or nothing (`ids`: one fresh id per account, used when
+    /// the ref is new); stops planned for the same name and address are tied to them.
+    fn save_accounts(&self, tenant: Uuid, list: &AccountsImport, ids: &[Uuid])
+        -> Result<Vec<Uuid>>;
+    fn account(&self, tenant: Uuid, id: Uuid) -> Result<Account>;
     /// The deliveries of `date` inside `rep`'s territories, assessed at local time `now`.
     fn territory_deliveries(
         &self,
@@ -375,6 +383,21 @@ impl<B: Backend> Storage for SqlStorage<B> {
     ) -> Result<doorstep_domain::sync::TerritoryScope> {
         self.0
             .read(&mut |db| territories::scope(db, tenant, rep, from, to))
+    }
+
+    fn save_accounts(
+        &self,
+        tenant: Uuid,
+        list: &AccountsImport,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>> {
+        list.validate()?;
+        self.0
+            .write(&mut |db| accounts::save(db, tenant, list, ids))
+    }
+
+    fn account(&self, tenant: Uuid, id: Uuid) -> Result<Account> {
+        self.0.read(&mut |db| accounts::get(db, tenant, id))
     }
 
     fn territory_deliveries(

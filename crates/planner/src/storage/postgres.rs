@@ -28,6 +28,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/postgres/0004_replacement_orders.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_accounts.sql"),
+    ),
 ];
 const RETRIES: usize = 8;
 

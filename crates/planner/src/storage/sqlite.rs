@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../../migrations/sqlite/0006_replacement_orders.sql"),
     ),
+    (7, include_str!("../../migrations/sqlite/0007_accounts.sql")),
 ];
 
 pub struct Sqlite {

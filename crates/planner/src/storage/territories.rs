@@ -146,6 +146,7 @@ pub fn scope(
         ));
     }
     let territories = list(db, tenant, Some(rep))?;
+    let mut areas = vec![];
     // Which territory each stop of those days lies in: the box narrows, the polygon decides.
     let mut inside: BTreeMap<Uuid, Uuid> = BTreeMap::new();
     let mut routes: BTreeSet<Uuid> = BTreeSet::new();
@@ -154,6 +155,7 @@ pub fn scope(
             PlannerError::Internal(format!("stored territory {} is unreadable: {e}", t.name))
         })?;
         let b = area.bounds();
+        areas.push(area.clone());
         let rows = db.query(
             "SELECT s.id, s.lat, s.lon, s.route_id FROM stops s JOIN routes r ON r.id = s.route_id
              WHERE s.tenant_id = $1 AND r.date BETWEEN $2 AND $3
@@ -205,10 +207,29 @@ pub fn scope(
                 courier_name: r.text(10)?,
                 territory_id: inside.get(&id).copied(),
                 route_version: r.uint(12)?,
+                customer_id: None,
+                contact_name: None,
+                contact_phone: None,
+                lines: vec![],
+                events: vec![],
+                resolutions: vec![],
             });
         }
     }
+    // The stops inside a territory carry what the rep's screens show: customer, contact,
+    // lines, what happened at the door and what sales did about it.
+    let wanted: Vec<Uuid> = inside.keys().copied().collect();
+    let mut details = super::accounts::stop_details(db, tenant, &wanted)?;
+    for s in stops.iter_mut().filter(|s| s.territory_id.is_some()) {
+        s.customer_id = details.customer.remove(&s.id).flatten();
+        (s.contact_name, s.contact_phone) = details.contact.remove(&s.id).unwrap_or_default();
+        s.lines = details.lines.remove(&s.id).unwrap_or_default();
+        s.events = details.events.remove(&s.id).unwrap_or_default();
+        s.resolutions = details.resolutions.remove(&s.id).unwrap_or_default();
+    }
+    let accounts = super::accounts::inside(db, tenant, &areas)?;
     Ok(TerritoryScope {
+        accounts,
         territories: territories
             .into_iter()
             .map(|t| TerritoryState {
