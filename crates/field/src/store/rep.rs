@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use doorstep_domain::account::{Account, DoorEvent};
 use doorstep_domain::resolution::{
     ReplacementLine, Resolution, ResolutionEntry, ResolutionRecorded,
@@ -42,10 +42,12 @@ impl Rep<'_> {
     /// The phone's local time now: what standings are judged at.
     fn now(&self) -> NaiveDateTime {
         let clock = &self.store.clock;
-        clock
+        let now = clock
             .now()
             .with_timezone(&clock.local_offset())
-            .naive_local()
+            .naive_local();
+        // Whole seconds: an ETA reads 11:40:00, not 11:40:00.318.
+        now.with_nanosecond(0).unwrap_or(now)
     }
 
     /// The deliveries of `date` (today when `None`) inside `territory` (or all the rep's),

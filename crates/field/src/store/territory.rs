@@ -52,6 +52,7 @@ pub struct RepStop {
 
 /// A stop's account, contact, lines, door events and resolutions, as the planner sent them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RepStopDetail {
     #[serde(skip)]
     pub customer_id: Option<Uuid>,

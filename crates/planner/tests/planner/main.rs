@@ -8,6 +8,7 @@ mod kill;
 mod network;
 mod openapi;
 mod proxy;
+mod reps;
 mod stories;
 mod territories;
 
