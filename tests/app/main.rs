@@ -266,3 +266,147 @@ fn enrolling_with_an_unreachable_planner_answers_in_words_and_keeps_the_app_work
     let state = app.call("sync_state", json!({})).unwrap();
     assert_eq!(state["planner_url"], Value::Null, "still not enrolled");
 }
+
+/// A sales rep's commands, with the JSON the UI sends: the day's list with its filters, one
+/// delivery, a resolution recorded (and refused outside the territory), the map's settings.
+#[test]
+fn a_reps_commands_read_and_write_as_the_ui_expects() {
+    use doorstep_domain::sync::{ScopeStop, TerritoryState};
+    use doorstep_field::store::RepStop;
+
+    let app = TestApp::start();
+    let mut store = doorstep_field::Store::open(
+        app.dir.path(),
+        std::sync::Arc::new(doorstep_field::SystemClock),
+    )
+    .unwrap();
+    let today = store.clock().today();
+    let route = doorstep_domain::demo::amsterdam_route(today, store.clock());
+    let area = json!({"type": "Polygon", "coordinates": [[
+        [4.80, 52.30], [4.888, 52.30], [4.888, 52.42], [4.80, 52.42], [4.80, 52.30]]]});
+    let territory = TerritoryState {
+        id: uuid::Uuid::from_u128(1),
+        name: "West".into(),
+        area: area.clone(),
+    };
+    let inside = |s: &doorstep_domain::Stop| s.lon < 4.888;
+    let stops: Vec<RepStop> = route
+        .stops
+        .iter()
+        .map(|s| {
+            RepStop::from(&ScopeStop {
+                id: s.id,
+                route_id: route.id,
+                date: route.date,
+                position: s.position,
+                customer_name: s.customer_name.clone(),
+                address: s.address.clone(),
+                lat: s.lat,
+                lon: s.lon,
+                window_start: s.window_start,
+                window_end: s.window_end,
+                status: s.status,
+                cancelled: false,
+                damaged: false,
+                courier_name: route.courier_name.clone(),
+                territory_id: inside(s).then_some(territory.id),
+                route_version: 1,
+                customer_id: None,
+                contact_name: s.contact_name.clone(),
+                contact_phone: s.contact_phone.clone(),
+                lines: s.lines.clone(),
+                events: vec![],
+                resolutions: vec![],
+            })
+        })
+        .collect();
+    store.territory().apply(&[territory], &stops).unwrap();
+    drop(store);
+    let (mine, theirs) = (
+        route.stops.iter().find(|s| inside(s)).unwrap(),
+        route.stops.iter().find(|s| !inside(s)).unwrap(),
+    );
+
+    let list = app.call("territories", json!({})).unwrap();
+    assert_eq!(list[0]["name"], "West");
+    assert_eq!(list[0]["area"]["type"], "MultiPolygon");
+
+    let day = app
+        .call(
+            "territory_day",
+            json!({"date": null, "territoryId": null,
+                   "filter": {"status": null, "courier": null, "account": null, "search": null}}),
+        )
+        .unwrap();
+    let rows = day["deliveries"].as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        route.stops.iter().filter(|s| inside(s)).count(),
+        "every stop inside the territory, none outside"
+    );
+    assert!(rows[0]["standing"]["standing"].is_string());
+    assert_eq!(day["couriers"], json!([route.courier_name]));
+    let search = app
+        .call(
+            "territory_day",
+            json!({"date": today.to_string(), "territoryId": list[0]["id"],
+                   "filter": {"status": null, "courier": null, "account": null,
+                              "search": mine.customer_name.to_uppercase()}}),
+        )
+        .unwrap();
+    assert!(search["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["customer_name"] == json!(mine.customer_name)));
+
+    let detail = app
+        .call("delivery_detail", json!({"stopId": mine.id}))
+        .unwrap();
+    assert_eq!(detail["lines"].as_array().unwrap().len(), mine.lines.len());
+    assert_eq!(detail["delivery"]["stop_id"], json!(mine.id));
+
+    let line = &mine.lines[0];
+    let saved = app
+        .call(
+            "record_resolution",
+            json!({"stopId": mine.id, "resolution": {"action": "replacement",
+                "lines": [{"line_id": line.id, "qty": 1}], "note": null}}),
+        )
+        .unwrap();
+    assert_eq!(saved["waiting_to_sync"], 1);
+    let err = app
+        .call(
+            "record_resolution",
+            json!({"stopId": theirs.id, "resolution": {"action": "escalate", "reason": "late again"}}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        json!({"code": "outside_territory", "message": "this delivery is outside your territory"})
+    );
+    let err = app
+        .call(
+            "record_resolution",
+            json!({"stopId": mine.id, "resolution": {"action": "promise", "date": today.to_string(),
+                "window_start": "12:00:00", "window_end": "10:00:00", "note": null}}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid");
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("must end after it starts"));
+    let after = app
+        .call("delivery_detail", json!({"stopId": mine.id}))
+        .unwrap();
+    assert_eq!(after["resolutions"].as_array().unwrap().len(), 1);
+    assert_eq!(after["resolutions"][0]["waiting_to_sync"], true);
+    assert_eq!(
+        after["delivery"]["last_resolution"],
+        "replacement requested"
+    );
+
+    let map = app.call("map_settings", json!({})).unwrap();
+    assert!(map.get("tile_url").is_some());
+}
