@@ -3,6 +3,10 @@
 
 -- The role the phone was enrolled for: a sales rep's phone also syncs its territory.
 ALTER TABLE sync_state ADD COLUMN role TEXT;
+-- The territory scope the phone holds: its days ("FROM..TO") and the planner's ETag for it,
+-- so a sync whose scope did not change moves no rows (the planner answers 304).
+ALTER TABLE sync_state ADD COLUMN territory_days TEXT;
+ALTER TABLE sync_state ADD COLUMN territory_etag TEXT;
 
 -- Stops inside a territory carry their account, contact, and a JSON {lines, events}: the
 -- order lines and what happened at the door, as the planner last sent them.

@@ -921,7 +921,9 @@ struct ScopeQuery {
         ("to" = Option<String>, Query, description = "The last day (YYYY-MM-DD); `from` when absent.")
     ),
     responses(
-        (status = 200, description = "The whole scope.", body = doorstep_domain::sync::TerritoryScope),
+        (status = 200, description = "The whole scope, with an `ETag`.", body = doorstep_domain::sync::TerritoryScope,
+            headers(("ETag" = String, description = "The SHA-256 of this answer: send it back as `If-None-Match`."))),
+        (status = 304, description = "The scope is what `If-None-Match` names: the phone's cache is current."),
         (status = 400, response = Invalid),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -961,9 +963,34 @@ async fn territory_scope(
         ));
     }
     let storage = state.storage.clone();
-    let scope =
-        blocking(move || storage.territory_scope(who.tenant_id, who.user_id, from, to)).await?;
-    Ok(Json(scope).into_response())
+    let (body, etag) = blocking(move || {
+        let scope = storage.territory_scope(who.tenant_id, who.user_id, from, to)?;
+        let body = serde_json::to_vec(&scope).map_err(|e| PlannerError::Internal(e.to_string()))?;
+        let etag = format!("\"{}\"", doorstep_domain::sha256_hex(&body));
+        Ok((body, etag))
+    })
+    .await?;
+    // A phone whose cache is current gets no body: nothing to send, nothing to apply.
+    let current = headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag);
+    let etag = HeaderValue::from_str(&etag).map_err(|e| PlannerError::Internal(e.to_string()))?;
+    if current {
+        return Ok((StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, etag)]).into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (axum::http::header::ETAG, etag),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Replacement orders sales reps requested for late or short deliveries, newest first, each

@@ -127,6 +127,29 @@ impl Store {
             })?)
     }
 
+    /// The ETag of the territory scope the phone holds for `days` ("FROM..TO"), if any.
+    pub(crate) fn territory_etag(&self, days: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT territory_etag FROM sync_state WHERE id = 1 AND territory_days = ?1",
+                [days],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    pub(crate) fn set_territory_etag(&mut self, days: &str, etag: Option<&str>) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "UPDATE sync_state SET territory_days = ?1, territory_etag = ?2 WHERE id = 1",
+                params![days, etag],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Stores a fresh enrolment. The next pull asks for the whole scope.
     pub(crate) fn save_enrolment(
         &mut self,
@@ -140,7 +163,8 @@ impl Store {
             tx.execute(
                 "UPDATE sync_state SET planner_url = ?1, device_token = ?2, user_name = ?3,
                         tenant_name = ?4, enrolled_at = ?5, pull_cursor = 0,
-                        scope_checksum = NULL, last_error = NULL, role = ?6
+                        scope_checksum = NULL, last_error = NULL, role = ?6,
+                        territory_days = NULL, territory_etag = NULL
                  WHERE id = 1",
                 params![
                     planner_url,

@@ -15,6 +15,8 @@ pub struct TerritoryPulled {
     pub stops: usize,
     /// Bytes of the answer as it arrived (compressed, when the transport asked for gzip).
     pub answer_bytes: usize,
+    /// The planner said the phone's cache is current (304): nothing was applied.
+    pub unchanged: bool,
 }
 
 impl SyncEngine {
@@ -29,15 +31,25 @@ impl SyncEngine {
         to: NaiveDate,
     ) -> Result<TerritoryPulled> {
         let creds = credentials(store)?;
-        let answer = transport.send(
-            &Request::new(
-                Method::Get,
-                format!("/v1/sync/territory?from={from}&to={to}"),
-            )
-            .header("authorization", format!("Bearer {}", creds.token))
-            .header("accept", "application/json"),
-        )?;
+        let days = format!("{from}..{to}");
+        let mut request = Request::new(
+            Method::Get,
+            format!("/v1/sync/territory?from={from}&to={to}"),
+        )
+        .header("authorization", format!("Bearer {}", creds.token))
+        .header("accept", "application/json");
+        if let Some(etag) = store.territory_etag(&days)? {
+            request = request.header("if-none-match", etag);
+        }
+        let answer = transport.send(&request)?;
+        if answer.status == 304 {
+            return Ok(TerritoryPulled {
+                unchanged: true,
+                ..TerritoryPulled::default()
+            });
+        }
         let answer_bytes = answer.body.len();
+        let etag = answer.header("etag").map(str::to_owned);
         let scope: TerritoryScope = parse(&expect_success(answer)?)?;
         let stops: Vec<RepStop> = scope.stops.iter().map(RepStop::from).collect();
         let applied = store.territory().replace_with_accounts(
@@ -47,10 +59,13 @@ impl SyncEngine {
             from,
             to,
         )?;
+        // Only after the scope is saved: a crash in between costs one more full answer.
+        store.set_territory_etag(&days, etag.as_deref())?;
         Ok(TerritoryPulled {
             territories: applied.territories,
             stops: applied.stops,
             answer_bytes,
+            unchanged: false,
         })
     }
 }

@@ -162,6 +162,13 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
         report.territory.is_some_and(|t| t.territories == 1),
         "{report:?}"
     );
+    let again = engine.sync_once(&mut phone, &transport).unwrap();
+    assert!(
+        again
+            .territory
+            .is_some_and(|t| t.unchanged && t.answer_bytes == 0),
+        "nothing changed, so nothing is sent or applied: {again:?}"
+    );
     let state = phone.sync_state().unwrap();
     assert_eq!(
         (state.role.as_deref(), state.user_name.as_deref()),
@@ -310,7 +317,11 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
     );
 
     // It syncs: dispatch has a replacement order to route, and the phone knows who sent it.
-    engine.sync_once(&mut phone, &transport).unwrap();
+    let synced = engine.sync_once(&mut phone, &transport).unwrap();
+    assert!(
+        synced.territory.is_some_and(|t| !t.unchanged),
+        "the resolution changed the scope"
+    );
     assert_eq!(phone.outbox().len().unwrap(), 0);
     let (_, orders) = server.dispatch(reqwest::Method::GET, "/v1/replacements", None);
     assert_eq!(orders.as_array().unwrap().len(), 1, "{orders}");
