@@ -345,6 +345,60 @@ mod tests {
     }
 
     #[test]
+    fn door_events_read_in_plain_words() {
+        use crate::event::{ConditionNote, FailedAttempt, FailureReason, NoteCategory};
+        let at = chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+        let line = OrderLine {
+            id: Uuid::from_u128(3),
+            sku: "OAT".into(),
+            description: "Oat milk 1 L".into(),
+            ordered_qty: 6,
+            unit: "carton".into(),
+            barcode: None,
+        };
+        let failed = OpBody::FailedAttemptRecorded {
+            attempt: FailedAttempt {
+                id: Uuid::from_u128(1),
+                stop_id: Uuid::from_u128(2),
+                reason: FailureReason::NoAccess,
+                note: Some("gate locked".into()),
+                photo: Some("ab".repeat(32)),
+                gps: None,
+                captured_at: at,
+            },
+        };
+        let e = DoorEvent::from_op(&failed, &[]).unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.summary.as_str()),
+            ("failed_attempt", "Attempt failed: no access (gate locked)")
+        );
+        assert_eq!(e.photos, vec!["ab".repeat(32)]);
+        let note = OpBody::ConditionNoteRecorded {
+            note: ConditionNote {
+                id: Uuid::from_u128(4),
+                stop_id: Uuid::from_u128(2),
+                category: NoteCategory::DamagedGoods,
+                text: "crate crushed".into(),
+                photos: vec![],
+                line_id: Some(line.id),
+                captured_at: at,
+            },
+        };
+        assert_eq!(
+            DoorEvent::from_op(&note, std::slice::from_ref(&line))
+                .unwrap()
+                .summary,
+            "Note, damaged goods: crate crushed (Oat milk 1 L)"
+        );
+        let advanced = OpBody::StopAdvanced {
+            stop_id: Uuid::from_u128(2),
+            status: crate::StopStatus::EnRoute,
+            at,
+        };
+        assert!(DoorEvent::from_op(&advanced, &[]).is_none());
+    }
+
+    #[test]
     fn a_day_is_named_for_its_date() {
         let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         assert_eq!(Day::of(d), Day::Wed);

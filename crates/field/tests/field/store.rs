@@ -26,7 +26,7 @@ fn migrations_apply_from_empty_once() {
         .unwrap();
     assert_eq!(
         versions,
-        vec![1, 2, 3],
+        vec![1, 2, 3, 4],
         "a new store holds every migration once"
     );
     let mode: String = conn

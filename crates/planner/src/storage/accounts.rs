@@ -198,12 +198,10 @@ pub fn inside(db: &mut dyn Db, tenant: Uuid, areas: &[Area]) -> Result<Vec<Accou
     Ok(found.into_values().collect())
 }
 
-/// What the scope tells about the stops `stop_ids` (inside a territory): their customer,
-/// contact, lines, door events and resolutions.
+/// What the scope tells about the stops `stop_ids` (inside a territory): their lines, door
+/// events and resolutions.
 #[derive(Debug, Default)]
 pub struct StopDetails {
-    pub customer: HashMap<Uuid, Option<Uuid>>,
-    pub contact: HashMap<Uuid, (Option<String>, Option<String>)>,
     pub lines: HashMap<Uuid, Vec<OrderLine>>,
     pub events: HashMap<Uuid, Vec<DoorEvent>>,
     pub resolutions: HashMap<Uuid, Vec<ResolutionEntry>>,
@@ -212,21 +210,19 @@ pub struct StopDetails {
 /// Reads [`StopDetails`] for `stop_ids`, 500 per statement.
 pub fn stop_details(db: &mut dyn Db, tenant: Uuid, stop_ids: &[Uuid]) -> Result<StopDetails> {
     let mut out = StopDetails::default();
+    // Who recorded what: every device's user, once (a join per event would make the
+    // database pick a plan by device instead of by stop).
+    let mut names: HashMap<Uuid, String> = HashMap::new();
+    for r in db.query(
+        "SELECT d.id, u.name FROM devices d JOIN users u ON u.id = d.user_id WHERE d.tenant_id = $1",
+        p![tenant],
+    )? {
+        names.insert(r.id(0)?, r.text(1)?);
+    }
     for chunk in stop_ids.chunks(500) {
         let mut params: Vec<Val> = vec![tenant.into()];
         params.extend(chunk.iter().map(Val::from));
         let ids = super::logic::list(chunk.len(), 2);
-        for r in db.query(
-            &format!(
-                "SELECT id, customer_id, contact_name, contact_phone FROM stops
-                 WHERE tenant_id = $1 AND id IN ({ids})"
-            ),
-            &params,
-        )? {
-            let id = r.id(0)?;
-            out.customer.insert(id, r.opt_id(1)?);
-            out.contact.insert(id, (r.opt_text(2)?, r.opt_text(3)?));
-        }
         for r in db.query(
             &format!(
                 "SELECT stop_id, id, sku, description, ordered_qty, unit, barcode FROM order_lines
@@ -246,8 +242,7 @@ pub fn stop_details(db: &mut dyn Db, tenant: Uuid, stop_ids: &[Uuid]) -> Result<
         }
         for r in db.query(
             &format!(
-                "SELECT e.stop_id, e.body, u.name FROM events e
-                 JOIN devices d ON d.id = e.device_id JOIN users u ON u.id = d.user_id
+                "SELECT e.stop_id, e.body, e.device_id FROM events e
                  WHERE e.tenant_id = $1 AND e.stop_id IN ({ids}) ORDER BY e.captured_at, e.id"
             ),
             &params,
@@ -260,7 +255,7 @@ pub fn stop_details(db: &mut dyn Db, tenant: Uuid, stop_ids: &[Uuid]) -> Result<
                     .or_default()
                     .push(ResolutionEntry {
                         recorded: resolution,
-                        by: r.text(2)?,
+                        by: names.get(&r.id(2)?).cloned().unwrap_or_default(),
                     });
             } else if let Some(e) =
                 DoorEvent::from_op(&body, out.lines.get(&stop).map_or(&[][..], Vec::as_slice))

@@ -182,7 +182,8 @@ pub fn scope(
         let rows = db.query(
             &format!(
                 "SELECT s.id, s.position, s.lat, s.lon, s.window_start, s.window_end, s.status, s.cancelled,
-                        s.customer_name, s.address, r.courier_name, r.date, r.version, s.route_id
+                        s.customer_name, s.address, r.courier_name, r.date, r.version, s.route_id,
+                        s.customer_id, s.contact_name, s.contact_phone
                  FROM stops s JOIN routes r ON r.id = s.route_id
                  WHERE s.tenant_id = $1 AND s.route_id IN ({ids}) ORDER BY s.route_id, s.position"
             ),
@@ -207,9 +208,9 @@ pub fn scope(
                 courier_name: r.text(10)?,
                 territory_id: inside.get(&id).copied(),
                 route_version: r.uint(12)?,
-                customer_id: None,
-                contact_name: None,
-                contact_phone: None,
+                customer_id: r.opt_id(14)?,
+                contact_name: r.opt_text(15)?,
+                contact_phone: r.opt_text(16)?,
                 lines: vec![],
                 events: vec![],
                 resolutions: vec![],
@@ -220,9 +221,12 @@ pub fn scope(
     // lines, what happened at the door and what sales did about it.
     let wanted: Vec<Uuid> = inside.keys().copied().collect();
     let mut details = super::accounts::stop_details(db, tenant, &wanted)?;
-    for s in stops.iter_mut().filter(|s| s.territory_id.is_some()) {
-        s.customer_id = details.customer.remove(&s.id).flatten();
-        (s.contact_name, s.contact_phone) = details.contact.remove(&s.id).unwrap_or_default();
+    for s in stops.iter_mut() {
+        if s.territory_id.is_none() {
+            // There for lateness only: the rep never opens it.
+            (s.customer_id, s.contact_name, s.contact_phone) = (None, None, None);
+            continue;
+        }
         s.lines = details.lines.remove(&s.id).unwrap_or_default();
         s.events = details.events.remove(&s.id).unwrap_or_default();
         s.resolutions = details.resolutions.remove(&s.id).unwrap_or_default();
