@@ -6,7 +6,7 @@
 # Node's test runner, and stops everything it started. The last line reads `N passed, M failed`.
 # Test files run one after another (one app session at a time through the one tauri-driver);
 # a file may start the app on a data dir of its own (tests/e2e/planner.test.js: an empty phone
-# enrolled against a planner it starts itself).
+# enrolled against a planner it starts itself; tests/e2e/rep.test.js: likewise, as a sales rep).
 #
 # Needs: target/debug/doorstep built with `cargo build --features custom-protocol` (serves
 # ui/dist), target/debug/doorstep-field, target/debug/doorstep-planner, Xvfb, WebKitWebDriver,

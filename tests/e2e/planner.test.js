@@ -4,132 +4,18 @@
 // The planner (SQLite) and the phone's store live in a temp dir of this file's own; the app is
 // started on that empty store (not on the seeded one e2e.sh gives the other stories).
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Courier, checkConfig, config, resetScreens, saveInteractions, screenshot, startApp, storeAt, tid } from "./lib/app.js";
+import { Planner, freePort } from "./lib/planner.js";
 
 /** DESIGN.md §10: a clean delivery with all three proofs, counted from the route list. */
 const BUDGET = { cleanDelivery: 8 };
 const STORY_TIMEOUT = 180_000;
 const PHOTO = join(config.testdata, "photos", "Portrait_5.jpg");
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------- the planner process
-
-/** A port nobody listens on right now (the planner must come back on the same one). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-class Planner {
-  constructor(dbPath, port) {
-    this.db = `sqlite://${dbPath}`;
-    this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
-    this.child = null;
-    this.log = "";
-  }
-
-  /** `doorstep-planner demo --json`: the demo tenant, its couriers' one-time codes, a dispatcher token. */
-  seed() {
-    return JSON.parse(
-      execFileSync(config.plannerBin, ["demo", "--db", this.db, "--json"], { encoding: "utf8", timeout: 60_000 }),
-    );
-  }
-
-  /** Starts `serve` and waits for "listening on" and a healthy /healthz. Retries a busy port briefly. */
-  async start() {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.startOnce();
-      } catch (e) {
-        if (attempt >= 5 || !/cannot listen/.test(e.message)) throw e;
-        await sleep(500);
-      }
-    }
-  }
-
-  startOnce() {
-    const child = spawn(config.plannerBin, ["serve", "--db", this.db, "--addr", `127.0.0.1:${this.port}`], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child = child;
-    let out = "";
-    const collect = (d) => {
-      const text = String(d).replace(/\x1b\[[0-9;]*m/g, ""); // tracing's colours
-      out += text;
-      this.log += text;
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the planner did not start within 30 s: ${out}`)), 30_000);
-      child.on("exit", (code, signal) => {
-        clearTimeout(timer);
-        if (this.child === child) this.child = null;
-        reject(new Error(`the planner exited (${code ?? signal}) before listening: ${out.trim()}`));
-      });
-      let listening = false;
-      child.stdout.on("data", async () => {
-        if (listening || !/listening on http:\/\//.test(out)) return;
-        listening = true;
-        clearTimeout(timer);
-        try {
-          const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-          if (!res.ok) throw new Error(`/healthz answered ${res.status}`);
-          resolve();
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-  }
-
-  /** Stops the process (TERM, then KILL after 5 s) and waits until its port refuses connections. */
-  async stop() {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-    for (let i = 0; i < 50; i++) {
-      try {
-        await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      } catch {
-        return;
-      }
-      await sleep(100);
-    }
-    throw new Error(`something still answers at ${this.url} after the planner stopped`);
-  }
-
-  /** The dispatcher API, as dispatch's tools call it. */
-  async api(path, token, { binary = false } = {}) {
-    const res = await fetch(`${this.url}${path}`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(30_000),
-    });
-    if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
-    return binary ? Buffer.from(await res.arrayBuffer()) : res.json();
-  }
-}
 
 // ---------------------------------------------------------------- the story
 

@@ -141,19 +141,22 @@ export function capabilities(application = config.app) {
  * A launcher for the app on its own data dir. tauri-driver passes no environment of its own to
  * the app (every session inherits DOORSTEP_DATA_DIR from e2e.sh), so a story that needs another
  * store (e.g. an empty, un-enrolled phone) starts the app through a tiny script that sets
- * DOORSTEP_DATA_DIR and execs the real binary (same process, same arguments).
+ * DOORSTEP_DATA_DIR (and any other variable in env, e.g. TZ) and execs the real binary (same
+ * process, same arguments).
  */
-export function launcherFor(dataDir, dir = dataDir) {
+export function launcherFor(dataDir, dir = dataDir, env = {}) {
   const q = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
+  const vars = { DOORSTEP_DATA_DIR: dataDir, ...env };
+  const lines = Object.entries(vars).map(([k, v]) => `${k}=${q(v)}\nexport ${k}\n`);
   const path = join(dir, "doorstep-app.sh");
-  writeFileSync(path, `#!/bin/sh\nDOORSTEP_DATA_DIR=${q(dataDir)}\nexport DOORSTEP_DATA_DIR\nexec ${q(config.app)} "$@"\n`);
+  writeFileSync(path, `#!/bin/sh\n${lines.join("")}exec ${q(config.app)} "$@"\n`);
   chmodSync(path, 0o755);
   return path;
 }
 
 /** Starts the app (one WebDriver session); on the shared seeded store unless dataDir is given. */
-export async function startApp({ dataDir, launcherDir } = {}) {
-  const application = dataDir ? launcherFor(dataDir, launcherDir ?? dataDir) : config.app;
+export async function startApp({ dataDir, launcherDir, env } = {}) {
+  const application = dataDir ? launcherFor(dataDir, launcherDir ?? dataDir, env) : config.app;
   const session = await Session.create(config.webdriverUrl, capabilities(application));
   await session.setTimeouts({ script: 30_000, pageLoad: 60_000, implicit: 0 });
   return session;
@@ -204,11 +207,20 @@ export class Courier {
 
   /** One tap. */
   async tap(id) {
-    const el = await this.el(id);
-    await this.session.waitFor(() => el.isEnabled(), { message: `${id} enabled` });
+    await this.tapElement(await this.el(id), id);
+  }
+
+  /** One tap on what css selects (the rep's screens name some controls with data-test). */
+  async tapCss(css, what = css) {
+    await this.tapElement(await this.session.waitForElement(css), what);
+  }
+
+  /** One tap on an element already found; `what` names it in the log. */
+  async tapElement(el, what) {
+    await this.session.waitFor(() => el.isEnabled(), { message: `${what} enabled` });
     await this.reveal(el);
     await el.click();
-    this.count(`tap ${id}`);
+    this.count(`tap ${what}`);
   }
 
   /** One typed field: replaces what the field holds with text (an empty text just clears it). */
