@@ -314,6 +314,13 @@ mod tests {
             "StopEdit" => parse::<crate::storage::StopEdit>(example),
             "Assign" => parse::<crate::api::Assign>(example),
             "ImportFile" => parse_import(example),
+            "NewAccount" => serde_json::from_value::<crate::storage::NewAccount>(example.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|a| {
+                    crate::storage::AccountsImport { accounts: vec![a] }
+                        .validate()
+                        .map_err(|e| e.to_string())
+                }),
             _ => return None,
         })
     }

@@ -43,7 +43,7 @@ fn migrations_apply_from_empty_once() {
     );
     assert_eq!(
         count(&dev, "schema_migrations"),
-        3,
+        4,
         "reopening applies nothing twice"
     );
 }
