@@ -152,7 +152,7 @@ fn main() {
         ms(f95)
     );
     println!(
-        "  doorstep: territory().late_first (R*Tree)       p50 {:>8.3} ms   p95 {:>8.3} ms",
+        "  doorstep: territory().late_first (route R*Tree) p50 {:>8.3} ms   p95 {:>8.3} ms",
         ms(o50),
         ms(o95)
     );

@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rep_detail",
         include_str!("../../migrations/0004_rep_detail.sql"),
     ),
+    (
+        5,
+        "route_boxes",
+        include_str!("../../migrations/0005_route_boxes.sql"),
+    ),
 ];
 
 pub const DB_FILE: &str = "doorstep.db";

@@ -1,8 +1,10 @@
 //! A sales rep's territory on the phone (DESIGN.md §4, §7 P4): the rep's territories and
 //! every stop of every route that touches them, so "late first" works offline. Which stops a
-//! territory holds is found through an R*Tree over (lat, lon, day), then decided by the
-//! polygon; how each stands, and the order, come from the domain's `assess_scope` over whole
-//! routes, the function the planner's `GET /v1/territories/deliveries` lists with.
+//! territory holds is found through an R*Tree of route boxes over (lat, lon, day) (one box per
+//! route around its stops inside a territory: the list loads whole routes anyway), then
+//! decided by the polygon stop by stop; how each stands, and the order, come from the domain's
+//! `assess_scope` over whole routes, the function the planner's `GET
+//! /v1/territories/deliveries` lists with.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -11,7 +13,7 @@ use doorstep_domain::lateness::{assess_scope, Pace};
 use doorstep_domain::sync::{ScopeStop, TerritoryState};
 use doorstep_domain::territory::{Area, Bounds};
 use doorstep_domain::StopStatus;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -198,6 +200,7 @@ impl Territory<'_> {
             let routes: HashSet<String> = stops.iter().map(|s| s.route_id.to_string()).collect();
             let ids: HashSet<String> = stops.iter().map(|s| s.id.to_string()).collect();
             let mut stale = vec![];
+            let mut stale_routes = HashSet::new();
             {
                 let mut in_days = tx.prepare(
                     "SELECT s.rid, s.id, s.route_id FROM rep_stops s WHERE s.day BETWEEN ?1 AND ?2",
@@ -208,6 +211,7 @@ impl Territory<'_> {
                     let (rid, id, route): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
                     if !routes.contains(&route) || !ids.contains(&id) {
                         stale.push(rid);
+                        stale_routes.insert(route);
                     }
                 }
             }
@@ -215,6 +219,7 @@ impl Territory<'_> {
             for rid in stale {
                 drop_stop.execute([rid])?;
             }
+            reindex(tx, &stale_routes)?;
             save(tx, territories, &checked, stops, &gone)
         })
     }
@@ -228,6 +233,7 @@ impl Territory<'_> {
             for id in route_ids {
                 removed += delete.execute([id.to_string()])?;
             }
+            reindex(tx, &route_ids.iter().map(Uuid::to_string).collect())?;
             Ok(removed)
         })
     }
@@ -290,37 +296,31 @@ pub(super) fn late_first(
         }
     }
 
-    // The box and the day narrow through the R*Tree; the polygon decides.
+    // The R*Tree finds the day's routes whose box meets a territory's box; the polygon then
+    // decides stop by stop, below.
     let day = date.num_days_from_ce();
-    let mut inside: HashMap<i64, Uuid> = HashMap::new();
     let mut routes: BTreeSet<String> = BTreeSet::new();
     let mut in_box = conn.prepare_cached(
-        "SELECT s.rid, s.route_id, s.lat, s.lon
-             FROM rep_stops_where w JOIN rep_stops s ON s.rid = w.rid
-             WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
-               AND w.max_day >= ?5 AND w.min_day <= ?5",
+        "SELECT r.id FROM rep_routes_where w JOIN rep_routes r ON r.rid = w.rid
+         WHERE w.max_lat >= ?1 AND w.min_lat <= ?2 AND w.max_lon >= ?3 AND w.min_lon <= ?4
+           AND w.max_day >= ?5 AND w.min_day <= ?5",
     )?;
     for t in &territories {
         let b = t.bounds;
         let mut rows = in_box.query(params![b.min_lat, b.max_lat, b.min_lon, b.max_lon, day])?;
         while let Some(r) = rows.next()? {
-            let (rid, lat, lon): (i64, f64, f64) = (r.get(0)?, r.get(2)?, r.get(3)?);
-            if inside.contains_key(&rid) || !b.contains(lat, lon) || !t.area.contains(lat, lon) {
-                continue;
-            }
-            inside.insert(rid, t.id);
-            routes.insert(r.get(1)?);
+            routes.insert(r.get(0)?);
         }
     }
-    if inside.is_empty() {
+    if routes.is_empty() {
         return Ok(vec![]);
     }
 
     // Lateness needs each of those routes whole: where the courier is, what comes before.
     // The domain's assess_scope judges and orders them, as it does on the planner.
     let mut route_stops = conn.prepare_cached(
-        "SELECT rid, id, date, position, lat, lon, window_start, window_end, status,
-                    cancelled, damaged, customer_name, address, courier_name, version
+        "SELECT territory_id IS NOT NULL, id, date, position, lat, lon, window_start, window_end,
+                    status, cancelled, damaged, customer_name, address, courier_name, version, day
              FROM rep_stops WHERE route_id = ?1 ORDER BY position",
     )?;
     let mut scope = vec![];
@@ -343,7 +343,16 @@ pub(super) fn late_first(
                 customer_name: r.get(11)?,
                 address: r.get(12)?,
                 courier_name: r.get(13)?,
-                territory_id: inside.get(&r.get::<_, i64>(0)?).copied(),
+                // Filed inside a territory, on the day, and inside one of those asked for.
+                territory_id: if r.get::<_, bool>(0)? && r.get::<_, i32>(15)? == day {
+                    let (lat, lon): (f64, f64) = (r.get(4)?, r.get(5)?);
+                    territories
+                        .iter()
+                        .find(|t| t.bounds.contains(lat, lon) && t.area.contains(lat, lon))
+                        .map(|t| t.id)
+                } else {
+                    None
+                },
                 route_version: r.get::<_, i64>(14)? as u64,
                 // What the list does not need: read for one delivery at a time.
                 customer_id: None,
@@ -396,8 +405,9 @@ fn save(
     let mut changed = save_territories(tx, territories, areas)?;
     changed.extend(gone.iter().cloned());
     let cached = read_territories(tx)?;
+    let mut touched: HashSet<String> = stops.iter().map(|s| s.route_id.to_string()).collect();
     if !changed.is_empty() {
-        refile(tx, &cached, &changed)?;
+        touched.extend(refile(tx, &cached, &changed)?);
     }
     let mut upsert = tx.prepare(
         "INSERT INTO rep_stops (id, route_id, date, day, position, lat, lon, window_start,
@@ -449,6 +459,7 @@ fn save(
         ])?;
         super::rep::save_resolutions(tx, &s.detail.resolutions)?;
     }
+    reindex(tx, &touched)?;
     Ok(TerritoryApplied {
         territories: territories.len(),
         stops: written,
@@ -602,23 +613,29 @@ fn home(territories: &[Cached], lat: f64, lon: f64) -> Option<Uuid> {
         .map(|t| t.id)
 }
 
-/// A cached stop's number in the R*Tree, its place and the territory it is filed under.
-type Filed = (i64, (f64, f64, Option<String>));
+/// A cached stop's row number, its place, the territory it is filed under and its route.
+type Filed = (i64, (f64, f64, Option<String>, String));
 
 /// Files again the cached stops a change to these territories may move: those filed under
 /// one of them, and those inside the box of one of them now.
-fn refile(tx: &Transaction<'_>, territories: &[Cached], changed: &HashSet<String>) -> Result<()> {
-    let mut candidates: HashMap<i64, (f64, f64, Option<String>)> = HashMap::new();
-    let mut filed =
-        tx.prepare("SELECT rid, lat, lon, territory_id FROM rep_stops WHERE territory_id = ?1")?;
-    // Every cached stop, filed or not (the R*Tree holds only the filed ones): a territory that
-    // grew may now hold a stop that was outside them all.
+/// Returns the routes of the stops it filed differently.
+fn refile(
+    tx: &Transaction<'_>,
+    territories: &[Cached],
+    changed: &HashSet<String>,
+) -> Result<HashSet<String>> {
+    let mut candidates: HashMap<i64, (f64, f64, Option<String>, String)> = HashMap::new();
+    let mut filed = tx.prepare(
+        "SELECT rid, lat, lon, territory_id, route_id FROM rep_stops WHERE territory_id = ?1",
+    )?;
+    // Every cached stop, filed or not: a territory that grew may now hold a stop that was
+    // outside them all.
     let mut in_box = tx.prepare(
-        "SELECT s.rid, s.lat, s.lon, s.territory_id FROM rep_stops s
+        "SELECT s.rid, s.lat, s.lon, s.territory_id, s.route_id FROM rep_stops s
          WHERE s.lat BETWEEN ?1 AND ?2 AND s.lon BETWEEN ?3 AND ?4",
     )?;
     let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Filed> {
-        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
+        Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
     };
     for id in changed {
         for found in filed.query_map([id], row)? {
@@ -637,10 +654,65 @@ fn refile(tx: &Transaction<'_>, territories: &[Cached], changed: &HashSet<String
         }
     }
     let mut update = tx.prepare("UPDATE rep_stops SET territory_id = ?2 WHERE rid = ?1")?;
-    for (rid, (lat, lon, was)) in candidates {
+    let mut routes = HashSet::new();
+    for (rid, (lat, lon, was, route)) in candidates {
         let now = home(territories, lat, lon).map(|id| id.to_string());
         if now != was {
             update.execute(params![rid, now])?;
+            routes.insert(route);
+        }
+    }
+    Ok(routes)
+}
+
+/// Sets the R*Tree box of each of `routes` around its stops inside a territory (by day); a
+/// route with none leaves the index.
+fn reindex(tx: &Transaction<'_>, routes: &HashSet<String>) -> Result<()> {
+    let mut bbox = tx.prepare_cached(
+        "SELECT MIN(lat), MAX(lat), MIN(lon), MAX(lon), MIN(day), MAX(day)
+         FROM rep_stops WHERE route_id = ?1 AND territory_id IS NOT NULL",
+    )?;
+    let mut rid_of = tx.prepare_cached("SELECT rid FROM rep_routes WHERE id = ?1")?;
+    let mut add = tx.prepare_cached("INSERT INTO rep_routes (id) VALUES (?1) RETURNING rid")?;
+    let mut forget = tx.prepare_cached("DELETE FROM rep_routes WHERE rid = ?1")?;
+    let mut unbox = tx.prepare_cached("DELETE FROM rep_routes_where WHERE rid = ?1")?;
+    let mut boxed =
+        tx.prepare_cached("INSERT INTO rep_routes_where VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+    for route in routes {
+        type Box = (
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let b: Box = bbox.query_row([route], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        let rid: Option<i64> = rid_of.query_row([route], |r| r.get(0)).optional()?;
+        if let Some(rid) = rid {
+            unbox.execute([rid])?;
+        }
+        match (b, rid) {
+            ((Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)), rid) => {
+                let rid = match rid {
+                    Some(rid) => rid,
+                    None => add.query_row([route], |r| r.get(0))?,
+                };
+                boxed.execute(params![rid, a, b, c, d, e, f])?;
+            }
+            (_, Some(rid)) => {
+                forget.execute([rid])?;
+            }
+            (_, None) => {}
         }
     }
     Ok(())

@@ -26,7 +26,7 @@ fn migrations_apply_from_empty_once() {
         .unwrap();
     assert_eq!(
         versions,
-        vec![1, 2, 3, 4],
+        vec![1, 2, 3, 4, 5],
         "a new store holds every migration once"
     );
     let mode: String = conn
@@ -43,7 +43,7 @@ fn migrations_apply_from_empty_once() {
     );
     assert_eq!(
         count(&dev, "schema_migrations"),
-        4,
+        5,
         "reopening applies nothing twice"
     );
 }

@@ -85,25 +85,32 @@ fn db(dev: &Device) -> Connection {
     Connection::open(dev.dir.path().join("doorstep.db")).unwrap()
 }
 
-/// Every R*Tree entry against its row: same ids, same point, same day.
+/// The R*Tree against the rows: one box per route with stops inside a territory, and each
+/// such stop inside its route's box on its day.
 fn assert_index_in_step(dev: &Device, why: &str) {
     let conn = db(dev);
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
-    let rows = count("SELECT COUNT(*) FROM rep_stops WHERE territory_id IS NOT NULL");
-    let entries = count("SELECT COUNT(*) FROM rep_stops_where");
+    let routes =
+        count("SELECT COUNT(DISTINCT route_id) FROM rep_stops WHERE territory_id IS NOT NULL");
+    let entries = count("SELECT COUNT(*) FROM rep_routes_where");
     assert_eq!(
-        rows, entries,
-        "{why}: one R*Tree entry per stop inside a territory"
+        routes, entries,
+        "{why}: one R*Tree box per route with a stop inside a territory"
     );
+    let named = count("SELECT COUNT(*) FROM rep_routes");
+    assert_eq!(named, entries, "{why}: no route numbered without a box");
     // R*Tree keeps 32-bit floats, rounded outwards: the box must hold the exact point.
     let off = count(
-        "SELECT COUNT(*) FROM rep_stops s LEFT JOIN rep_stops_where w ON w.rid = s.rid
+        "SELECT COUNT(*) FROM rep_stops s LEFT JOIN rep_routes r ON r.id = s.route_id
+         LEFT JOIN rep_routes_where w ON w.rid = r.rid
          WHERE s.territory_id IS NOT NULL AND (w.rid IS NULL OR NOT (w.min_lat <= s.lat AND s.lat <= w.max_lat
             AND w.min_lon <= s.lon AND s.lon <= w.max_lon
-            AND w.max_lat - w.min_lat < 1e-5 AND w.max_lon - w.min_lon < 1e-5
-            AND w.min_day = s.day AND w.max_day = s.day))",
+            AND w.min_day <= s.day AND s.day <= w.max_day))",
     );
-    assert_eq!(off, 0, "{why}: every entry sits where its stop is");
+    assert_eq!(
+        off, 0,
+        "{why}: every stop inside a territory sits in its route's box"
+    );
 }
 
 #[test]
