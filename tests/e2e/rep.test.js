@@ -200,6 +200,18 @@ describe("Doorstep for a sales rep", () => {
         assert.ok(!list.some((r) => /damaged/.test(r.standing)), "no damaged delivery in Rosa's territory");
       });
 
+      // ---- the map: Leaflet draws the territory and the day's deliveries on a canvas, no tiles
+      await step("map", t, async () => {
+        await rep.tapCss('[data-test="view-map"]', "view-map");
+        await session.waitForElement('[data-test="map"].leaflet-container');
+        await session.waitForElement('[data-test="map"] canvas');
+        const legend = (await (await session.waitForElement(tid("map-legend"))).text()).replace(/\s+/g, " ");
+        assert.match(legend, /Late/, `the legend says the colours in words: ${legend}`);
+        await screenshot(session, "territory-map");
+        await rep.tapCss('[data-test="view-list"]', "view-list");
+        await session.waitForElement(ROW);
+      });
+
       // ---- the short delivery: a replacement of what is missing, pre-filled
       await step("replacement", t, async () => {
         rep.startCounting();
