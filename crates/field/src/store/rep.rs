@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use super::outbox::{self, EventKind};
-use super::territory::{DeliveryFilter, RepStopDetail};
+use super::territory::{parse_date, DeliveryFilter, RepStopDetail};
 use super::{parse_ts, parse_uuid, ts, Store};
 use crate::views::{
     AccountCard, AccountChoice, AccountDelivery, DeliveryDetail, DeliveryRow, DeliveryView,
@@ -65,7 +65,17 @@ impl Rep<'_> {
         let mut couriers = BTreeSet::new();
         let mut accounts = BTreeMap::new();
         let mut rows = vec![];
-        let search = filter.search.as_deref().map(|s| s.trim().to_lowercase());
+        // The list's own filter, with the search as the customer's name (blank: no search).
+        let base = DeliveryFilter {
+            status: filter.status,
+            courier: filter.courier.clone(),
+            customer: filter
+                .search
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        };
         for d in all {
             let row = row(conn, d)?;
             couriers.insert(row.delivery.courier_name.clone());
@@ -73,16 +83,9 @@ impl Rep<'_> {
                 (row.delivery.customer_name.clone(), row.account_id),
                 row.account_id,
             );
-            let keep = filter.status.is_none_or(|s| s == row.delivery.status)
-                && filter
-                    .courier
-                    .as_deref()
-                    .is_none_or(|c| row.delivery.courier_name.eq_ignore_ascii_case(c))
+            if base.matches(&row.delivery)
                 && filter.account.is_none_or(|a| row.account_id == Some(a))
-                && search.as_deref().is_none_or(|s| {
-                    s.is_empty() || row.delivery.customer_name.to_lowercase().contains(s)
-                });
-            if keep {
+            {
                 rows.push(row);
             }
         }
@@ -168,22 +171,27 @@ impl Rep<'_> {
             contacts: json(&contacts)?,
             plan: plan.as_deref().map(json).transpose()?,
         };
-        let dates: Vec<String> = conn
-            .prepare_cached(
-                "SELECT DISTINCT date FROM rep_stops WHERE customer_id = ?1 ORDER BY date DESC",
-            )?
-            .query_map([id.to_string()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        // The account's cached stops, and their days, newest first.
+        let mut stops: BTreeSet<Uuid> = BTreeSet::new();
+        let mut dates: BTreeSet<std::cmp::Reverse<String>> = BTreeSet::new();
+        for found in conn
+            .prepare_cached("SELECT id, date FROM rep_stops WHERE customer_id = ?1")?
+            .query_map([id.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+        {
+            let (stop, date) = found?;
+            stops.insert(parse_uuid(&stop)?);
+            dates.insert(std::cmp::Reverse(date));
+        }
         let now = self.now();
         let mut deliveries = vec![];
-        for date in dates {
-            let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| {
-                FieldError::Invalid(format!("stored date {date} is unreadable: {e}"))
-            })?;
+        for std::cmp::Reverse(date) in dates {
+            let date = parse_date(&date)?;
             let mut day: Vec<DeliveryView> = self
                 .assessed(None, date, now)?
                 .into_iter()
-                .filter(|d| account_of(conn, d.stop_id).ok().flatten() == Some(id))
+                .filter(|d| stops.contains(&d.stop_id))
                 .collect();
             day.sort_by_key(|d| std::cmp::Reverse(d.window_start));
             for d in day {
@@ -285,43 +293,32 @@ fn stop_detail(conn: &Connection, stop_id: Uuid) -> Result<(NaiveDate, RepStopDe
     detail.customer_id = customer.as_deref().map(parse_uuid).transpose()?;
     detail.contact_name = contact_name;
     detail.contact_phone = contact_phone;
-    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-        .map_err(|e| FieldError::Invalid(format!("stored date {date} is unreadable: {e}")))?;
+    let date = parse_date(&date)?;
     Ok((date, detail))
-}
-
-fn account_of(conn: &Connection, stop_id: Uuid) -> Result<Option<Uuid>> {
-    let id: Option<String> = conn
-        .prepare_cached("SELECT customer_id FROM rep_stops WHERE id = ?1")?
-        .query_row([stop_id.to_string()], |r| r.get(0))
-        .optional()?
-        .flatten();
-    id.as_deref().map(parse_uuid).transpose()
 }
 
 /// A line of the rep's list: the delivery with its account and what was done about it.
 fn row(conn: &Connection, delivery: DeliveryView) -> Result<DeliveryRow> {
-    let stop = delivery.stop_id.to_string();
-    let (count, waiting): (u32, u32) = conn
+    type Facts = (Option<String>, u32, u32, Option<String>);
+    let (account, count, waiting, last): Facts = conn
         .prepare_cached(
-            "SELECT (SELECT COUNT(*) FROM resolutions WHERE stop_id = ?1),
-                    (SELECT COUNT(*) FROM outbox WHERE stop_id = ?1 AND kind = 'delivery_resolved')",
+            "SELECT customer_id,
+                    (SELECT COUNT(*) FROM resolutions WHERE stop_id = ?1),
+                    (SELECT COUNT(*) FROM outbox WHERE stop_id = ?1 AND kind = 'delivery_resolved'),
+                    (SELECT resolution FROM resolutions WHERE stop_id = ?1
+                     ORDER BY captured_at DESC, id DESC LIMIT 1)
+             FROM rep_stops WHERE id = ?1",
         )?
-        .query_row([&stop], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let last: Option<String> = conn
-        .prepare_cached(
-            "SELECT resolution FROM resolutions WHERE stop_id = ?1
-             ORDER BY captured_at DESC, id DESC LIMIT 1",
-        )?
-        .query_row([&stop], |r| r.get(0))
-        .optional()?;
+        .query_row([delivery.stop_id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
     let last_resolution = last
         .as_deref()
         .map(|s| serde_json::from_str::<Resolution>(s).map(|r| r.label().to_owned()))
         .transpose()
         .map_err(|e| FieldError::Invalid(format!("a stored resolution is unreadable: {e}")))?;
     Ok(DeliveryRow {
-        account_id: account_of(conn, delivery.stop_id)?,
+        account_id: account.as_deref().map(parse_uuid).transpose()?,
         delivery,
         resolutions: count,
         last_resolution,

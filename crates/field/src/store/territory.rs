@@ -111,6 +111,22 @@ pub struct DeliveryFilter {
     pub customer: Option<String>,
 }
 
+impl DeliveryFilter {
+    /// Whether a delivery passes: same status, the courier by name in any case, part of the
+    /// customer's name in any case.
+    pub fn matches(&self, d: &DeliveryView) -> bool {
+        self.status.is_none_or(|st| st == d.status)
+            && self
+                .courier
+                .as_deref()
+                .is_none_or(|c| d.courier_name.to_lowercase() == c.to_lowercase())
+            && self
+                .customer
+                .as_deref()
+                .is_none_or(|c| d.customer_name.to_lowercase().contains(&c.to_lowercase()))
+    }
+}
+
 /// What one `apply` changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TerritoryApplied {
@@ -153,11 +169,6 @@ impl Territory<'_> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<TerritoryApplied> {
-        if to < from {
-            return Err(FieldError::Invalid(
-                "the last day comes before the first".into(),
-            ));
-        }
         self.replace_with_accounts(territories, stops, &[], from, to)
     }
 
@@ -364,20 +375,10 @@ pub(super) fn late_first(
             });
         }
     }
-    let courier = filter.courier.as_deref().map(str::to_lowercase);
-    let customer = filter.customer.as_deref().map(str::to_lowercase);
     Ok(assess_scope(&scope, now, Pace::default())
         .into_iter()
-        .filter(|(s, _)| {
-            filter.status.is_none_or(|st| st == s.status)
-                && courier
-                    .as_deref()
-                    .is_none_or(|c| s.courier_name.to_lowercase() == c)
-                && customer
-                    .as_deref()
-                    .is_none_or(|c| s.customer_name.to_lowercase().contains(c))
-        })
         .map(|(s, standing)| DeliveryView::new(s, standing))
+        .filter(|d| filter.matches(d))
         .collect())
 }
 
@@ -718,7 +719,7 @@ fn reindex(tx: &Transaction<'_>, routes: &HashSet<String>) -> Result<()> {
     Ok(())
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate> {
+pub(super) fn parse_date(s: &str) -> Result<NaiveDate> {
     s.parse()
         .map_err(|e| FieldError::Invalid(format!("stored date \"{s}\" is unreadable: {e}")))
 }

@@ -12,6 +12,7 @@ use doorstep_domain::OrderLine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::logic::json;
 use super::sql::{p, Db, Val};
 use crate::{PlannerError, Result};
 
@@ -93,16 +94,13 @@ impl AccountsImport {
     }
 }
 
-fn json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| PlannerError::Internal(e.to_string()))
-}
-
 fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
     serde_json::from_str(s)
         .map_err(|e| PlannerError::Internal(format!("stored {what} are unreadable: {e}")))
 }
 
-/// Stores checked accounts by ref (a known ref is updated), all in the caller's transaction.
+/// Stores accounts by ref (a known ref is updated), all in the caller's transaction; the
+/// caller has checked them ([`AccountsImport::validate`]), once, outside the transaction.
 /// Stops already planned for the same name at the same address, and not yet tied to a
 /// customer, are tied to the account. Returns the ids, in order.
 pub fn save(
@@ -111,7 +109,6 @@ pub fn save(
     list: &AccountsImport,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>> {
-    list.validate()?;
     let mut out = vec![];
     for (a, new_id) in list.accounts.iter().zip(ids) {
         let id = db

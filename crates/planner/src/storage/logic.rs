@@ -24,7 +24,7 @@ pub(super) fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
         .map_err(|_| PlannerError::Internal(format!("stored value \"{s}\" is unknown")))
 }
 
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+pub(super) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| PlannerError::Internal(e.to_string()))
 }
 
