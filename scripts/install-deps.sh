@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
   libgtk-3-dev webkit2gtk-driver xvfb build-essential libssl-dev pkg-config
-  curl file xauth
+  curl file xauth faketime
 )
 
 missing=()

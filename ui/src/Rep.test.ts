@@ -421,6 +421,35 @@ describe("territory list", () => {
     expect(screen.getByTestId("day-yesterday").getAttribute("aria-pressed")).toBe("true");
     expect(lastDayCall().date).toBe("2026-11-24");
   });
+
+  it("takes today from the engine's answer, whatever the phone's clock says", async () => {
+    // the phone's clock is a year and a half off; the engine's day is the only "today" there is
+    vi.setSystemTime(new Date(2028, 4, 3, 9, 0));
+    await start();
+    expect(screen.getByTestId("territory-date").textContent, "today is the engine's day").toBe("Wed 25 Nov");
+    expect((screen.getByTestId("day-input") as HTMLInputElement).value, "the date input shows the engine's today").toBe(
+      "2026-11-25",
+    );
+    await fireEvent.click(screen.getByTestId("day-tomorrow"));
+    await waitFor(() => expect(lastDayCall().date, "tomorrow counts from the engine's today").toBe("2026-11-26"));
+    await openDelivery("d-2");
+    await fireEvent.click(byTest("resolve"));
+    await fireEvent.click(await findByTest("resolve-promise"));
+    expect(
+      (screen.getByTestId("promise-date") as HTMLInputElement).value,
+      "a promise starts the day after the engine's today",
+    ).toBe("2026-11-26");
+    await fireEvent.click(screen.getByTestId("back-button"));
+    await findByTest("resolve");
+    await fireEvent.click(screen.getByTestId("back-button"));
+    await waitFor(() => expect(rows().length, "back on the list of the chosen day").toBe(5));
+    expect(
+      screen.getByTestId("day-tomorrow").getAttribute("aria-pressed"),
+      "coming back, the chosen day is still 'tomorrow' by the engine's today",
+    ).toBe("true");
+    await fireEvent.click(screen.getByTestId("day-yesterday"));
+    await waitFor(() => expect(lastDayCall().date, "yesterday counts from the engine's today").toBe("2026-11-24"));
+  });
 });
 
 describe("territory map", () => {
@@ -619,7 +648,7 @@ describe("resolve", () => {
     await fireEvent.click(byTest("resolve"));
     await fireEvent.click(await findByTest("resolve-promise"));
     const date = screen.getByTestId("promise-date") as HTMLInputElement;
-    expect(date.value).not.toBe("");
+    expect(date.value, "the day after the engine's today (the delivery was today)").toBe("2026-11-26");
     expect((screen.getByTestId("promise-start") as HTMLInputElement).value).toBe("10:00");
     await fireEvent.input(date, { target: { value: "2026-11-27" } });
     await fireEvent.input(screen.getByTestId("promise-end"), { target: { value: "11:30" } });

@@ -123,13 +123,20 @@ const MONTHS = [
   "December",
 ];
 
+/** A calendar day ("2026-11-25" split by a regex) as midnight UTC, so its weekday does not depend
+ * on the phone's time zone; null for a day that does not exist (31 November). */
+function calendarDay(m: RegExpExecArray): Date | null {
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return Number.isNaN(d.getTime()) || d.getUTCMonth() !== Number(m[2]) - 1 ? null : d;
+}
+
 /** "Wednesday 25 November 2026" from "2026-11-25"; the raw text when it does not parse. */
 export function routeDateLabel(date: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return date;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (Number.isNaN(d.getTime()) || d.getMonth() !== Number(m[2]) - 1) return date;
-  return `${WEEKDAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+  const d = calendarDay(m);
+  if (!d) return date;
+  return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
 /** "14:05" for today, "25 Nov 14:05" otherwise, from an RFC 3339 time. */
@@ -241,9 +248,9 @@ export function daysLabel(days: Weekday[]): string {
 export function shortDateLabel(date: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return date;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (Number.isNaN(d.getTime()) || d.getMonth() !== Number(m[2]) - 1) return date;
-  return `${WEEKDAYS[d.getDay()].slice(0, 3)} ${d.getDate()} ${MONTHS[d.getMonth()].slice(0, 3)}`;
+  const d = calendarDay(m);
+  if (!d) return date;
+  return `${WEEKDAYS[d.getUTCDay()].slice(0, 3)} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()].slice(0, 3)}`;
 }
 
 /** "replacement requested" → "Replacement requested" (the engine writes the list's words lower-case). */

@@ -109,6 +109,22 @@ describe("a promise", () => {
     expect(d.promiseEnd).toBe("12:00");
   });
 
+  it("starts from the engine's days, never the phone's clock", () => {
+    const detail = sampleDeliveryDetail();
+    expect(
+      initialDraft({ ...detail, suggested_promise_date: "2026-11-30" }, today).promiseDate,
+      "the engine's suggested day wins",
+    ).toBe("2026-11-30");
+    expect(initialDraft({ ...detail, today: "2026-11-27" }, null).promiseDate, "the day after the engine's today").toBe(
+      "2026-11-28",
+    );
+    const later = { ...detail, delivery: { ...detail.delivery, date: "2026-12-01" } };
+    expect(initialDraft(later, today).promiseDate, "a delivery still ahead is promised after its own day").toBe(
+      "2026-12-02",
+    );
+    expect(initialDraft(detail, null).promiseDate, "with no today known, the day after the delivery").toBe("2026-11-26");
+  });
+
   it("sends the engine's times with seconds and a null note when none is typed", () => {
     expect(buildResolution(draft({ action: "promise" }))).toEqual({
       action: "promise",

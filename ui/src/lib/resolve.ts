@@ -54,15 +54,22 @@ export function prefillReplacement(detail: Pick<DeliveryDetail, "lines" | "sugge
   });
 }
 
+/** The day a new delivery is promised for: the engine's suggestion; without one, the day after
+ * today (the engine's) and after the delivery that went wrong. */
+export function promiseDateOf(detail: DeliveryDetail, today: string | null): string {
+  if (detail.suggested_promise_date) return detail.suggested_promise_date;
+  const d = detail.delivery.date;
+  const t = detail.today ?? today ?? d;
+  return addDays(d > t ? d : t, 1);
+}
+
 /** The form as it opens: nothing chosen yet, each choice pre-filled as far as it can be. */
-export function initialDraft(detail: DeliveryDetail, today: string): ResolveDraft {
+export function initialDraft(detail: DeliveryDetail, today: string | null): ResolveDraft {
   const d = detail.delivery;
-  // A new delivery is promised for a day after today and after the one that went wrong.
-  const base = d.date > today ? d.date : today;
   return {
     action: null,
     noteText: "",
-    promiseDate: addDays(base, 1),
+    promiseDate: promiseDateOf(detail, today),
     promiseStart: hhmm(d.window_start),
     promiseEnd: hhmm(d.window_end),
     promiseNote: "",

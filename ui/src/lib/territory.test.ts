@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { fakeAllTimers } from "../test/clock";
 import {
   accountChoices,
   activeFilterCount,
@@ -9,8 +10,8 @@ import {
   debounce,
   defaultQuery,
   emptyMessage,
+  engineTodayOf,
   filterOf,
-  localDate,
 } from "./territory";
 import { sampleTerritoryDay } from "../test/fixtures";
 
@@ -37,7 +38,21 @@ describe("days", () => {
   it("counts days across months and years", () => {
     expect(addDays("2026-11-30", 1)).toBe("2026-12-01");
     expect(addDays("2026-01-01", -1)).toBe("2025-12-31");
-    expect(localDate(new Date(2026, 10, 5))).toBe("2026-11-05");
+    expect(addDays("2028-02-28", 1), "2028 is a leap year").toBe("2028-02-29");
+    // the night the clocks go back in Europe and forward in New Zealand: still one day
+    expect(addDays("2026-10-24", 1), "a daylight-saving change never skips or repeats a day").toBe("2026-10-25");
+    expect(addDays("2026-09-27", -1), "a daylight-saving change never skips or repeats a day").toBe("2026-09-26");
+  });
+
+  it("learns today from the engine's answer, never from the phone's clock", () => {
+    const day = sampleTerritoryDay({ date: "2026-11-24" });
+    expect(engineTodayOf({ ...day, today: "2026-11-25" }, "2026-11-24"), "the answer's own today comes first").toBe(
+      "2026-11-25",
+    );
+    expect(engineTodayOf({ ...day, today: undefined }, null), "asked for today, the answer's date is today").toBe(
+      "2026-11-24",
+    );
+    expect(engineTodayOf({ ...day, today: undefined }, "2026-11-24"), "a chosen day says nothing about today").toBeNull();
   });
 
   it("knows which day button is on", () => {
@@ -50,6 +65,8 @@ describe("days", () => {
     expect(dateOfChoice("today", today)).toBeNull();
     expect(dateOfChoice("yesterday", today)).toBe("2026-11-24");
     expect(dateOfChoice("tomorrow", today)).toBe("2026-11-26");
+    expect(dayChoice(null, null), "asking for today needs no date").toBe("today");
+    expect(dayChoice("2026-11-24", null), "without the engine's today a chosen day is no relative day").toBe("other");
   });
 
   it("says plainly when there is nothing", () => {
@@ -69,7 +86,7 @@ describe("debounce", () => {
   });
 
   it("calls once after typing pauses, and not at all when cancelled", () => {
-    vi.useFakeTimers();
+    fakeAllTimers();
     const fn = vi.fn();
     const d = debounce(fn, 300);
     d.call();

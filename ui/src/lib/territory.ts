@@ -1,6 +1,6 @@
 // The rep's territory list: what was chosen on screen, and what `territory_day` is asked for.
 import { shortDateLabel } from "./labels";
-import type { AccountOption, StopStatus, TerritoryFilter } from "./types";
+import type { AccountOption, StopStatus, TerritoryDay, TerritoryFilter } from "./types";
 
 export type TerritoryViewMode = "list" | "map";
 
@@ -58,27 +58,32 @@ export function accountChoices(accounts: AccountOption[]): { id: string; name: s
   return out;
 }
 
-/** "2026-11-25" of a Date, in local time. */
-export function localDate(d: Date): string {
-  const y = d.getFullYear();
-  const m = String(d.getMonth() + 1).padStart(2, "0");
-  const day = String(d.getDate()).padStart(2, "0");
-  return `${y}-${m}-${day}`;
-}
-
-/** "2026-11-26" from addDays("2026-11-25", 1); the input as it is when it does not parse. */
+/** "2026-11-26" from addDays("2026-11-25", 1); the input as it is when it does not parse.
+ * Calendar arithmetic only (in UTC), so no time zone or daylight-saving change can shift it. */
 export function addDays(date: string, n: number): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return date;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + n);
-  return localDate(d);
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + n));
+  const y = String(d.getUTCFullYear()).padStart(4, "0");
+  return `${y}-${String(d.getUTCMonth() + 1).padStart(2, "0")}-${String(d.getUTCDate()).padStart(2, "0")}`;
 }
 
 export type DayChoice = "yesterday" | "today" | "tomorrow" | "other";
 
-/** Which day button is on for the chosen date. */
-export function dayChoice(date: string | null, today: string): DayChoice {
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Today by the engine, from its answer to `territory_day(asked)`: the answer's `today`, or the
+ * date it answered when it was asked for today (null: the answer does not say). Never the phone's clock. */
+export function engineTodayOf(day: Pick<TerritoryDay, "date" | "today">, asked: string | null): string | null {
+  if (typeof day.today === "string" && ISO_DATE.test(day.today)) return day.today;
+  if (asked === null && ISO_DATE.test(day.date)) return day.date;
+  return null;
+}
+
+/** Which day button is on for the chosen date (today not known yet: only "today" can be). */
+export function dayChoice(date: string | null, today: string | null): DayChoice {
   if (date === null || date === today) return "today";
+  if (today === null) return "other";
   if (date === addDays(today, -1)) return "yesterday";
   if (date === addDays(today, 1)) return "tomorrow";
   return "other";

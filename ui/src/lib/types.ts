@@ -249,6 +249,8 @@ export interface AccountOption {
 
 export interface TerritoryDay {
   date: string;
+  /** the engine's today, "YYYY-MM-DD" (answers without it: the `date` of an answer asked for today) */
+  today?: string;
   /** the local time the standings were judged at, "YYYY-MM-DDTHH:MM:SS" */
   now: string;
   /** filtered; late and incomplete first, then by window, then customer */
@@ -316,6 +318,10 @@ export interface DeliveryDetail {
   resolutions: ResolutionView[];
   /** what is missing: short lines, or all lines after a failed attempt */
   suggested_replacement: ReplacementLine[];
+  /** the engine's today, "YYYY-MM-DD" */
+  today?: string;
+  /** the day a promised new delivery starts from, "YYYY-MM-DD" */
+  suggested_promise_date?: string;
 }
 
 export interface Contact {
