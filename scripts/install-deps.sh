@@ -67,4 +67,30 @@ if ! pg_ready; then
   for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
   pg_ready || { echo "PostgreSQL did not start on 127.0.0.1:5432; see /var/log/postgresql/" >&2; exit 1; }
 fi
+# The API conformance tools (scripts/api-conformance.sh): schemathesis and openapi-python-client
+# in a venv under ~/.cache/doorstep (every package pinned in scripts/api-tools/requirements.txt;
+# made again when that file changes), openapi-typescript and TypeScript from the lockfile in
+# scripts/api-tools. Debian's own Python 3 (3.11 on Debian 12), whose venv module is a package.
+api_python=/usr/bin/python3
+if ! "$api_python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  echo "==> apt-get install python3 python3-venv"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3 python3-venv
+fi
+api_venv=${DOORSTEP_API_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/doorstep/api-tools}
+api_reqs=scripts/api-tools/requirements.txt
+if ! cmp -s "$api_reqs" "$api_venv/requirements.txt" \
+  || ! "$api_venv/bin/python" -c 'import schemathesis, openapi_python_client' >/dev/null 2>&1; then
+  echo "==> pip install -r $api_reqs (into $api_venv)"
+  rm -rf "$api_venv"
+  "$api_python" -m venv "$api_venv"
+  "$api_venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$api_reqs"
+  cp "$api_reqs" "$api_venv/requirements.txt"
+fi
+if [ ! -d scripts/api-tools/node_modules ] \
+  || [ scripts/api-tools/package-lock.json -nt scripts/api-tools/node_modules/.package-lock.json ]; then
+  echo "==> npm ci (scripts/api-tools)"
+  (cd scripts/api-tools && npm ci --no-audit --no-fund)
+fi
 echo "==> dependencies ready"
