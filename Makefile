@@ -52,6 +52,13 @@ sim:
 e2e: app
 	bash scripts/e2e.sh
 
+## The API document against a real planner (schemathesis, fixed seed: no server error, every
+## answer as documented) and a Python and a TypeScript client generated from it.
+.PHONY: api-conformance
+api-conformance: deps
+	$(CARGO) build -p doorstep-planner
+	bash scripts/api-conformance.sh
+
 ## R2 (DESIGN.md §8): kill -9 of doorstep-field 260 times (200 while it records and syncs with
 ## a planner) and of doorstep-planner 20 times per store (SQLite, PostgreSQL) under pushes and
 ## photo uploads, then the totals. KILLS=N and PLANNER_KILLS=N change the 200 and the 20.
