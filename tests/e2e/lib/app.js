@@ -169,6 +169,49 @@ export const tid = (id) => `[data-testid="${id}"]`;
 /** Things WebKitWebDriver did differently from the spec, collected for the report. */
 export const quirks = new Set();
 
+/**
+ * The fallbacks a helper may take when WebDriver does not do what a courier's hand would: each
+ * sets something by script instead of through the real control, so a story that takes one
+ * proves less. A story takes none unless it declared it, with its reason, at the top of its
+ * file: `allowQuirk("select-by-script", "WebKitWebDriver does not change a <select> when an
+ * <option> is clicked")`. Any other fallback throws, and the story fails.
+ */
+export const FALLBACKS = {
+  "clear-by-element-clear": "a field is emptied by WebDriver's Element Clear instead of End + Backspace keys",
+  "select-by-script": "a <select> is set by script and a change event instead of a click on its <option>",
+  "photo-by-visible-input": "the hidden photo <input type=file> is made visible for send-keys",
+  "photo-by-script": "the photo is built as a File in the page and handed to the input by script",
+  "signature-by-script": "the signature is drawn by pointer events dispatched by script, not W3C pointer actions",
+};
+
+/** The fallbacks this story file declared, with why. */
+const declared = new Map();
+
+/** Declares that this story file may take the fallback `name`, and why it must. */
+export function allowQuirk(name, reason) {
+  if (!(name in FALLBACKS)) {
+    throw new Error(`allowQuirk: no fallback is called "${name}" (known: ${Object.keys(FALLBACKS).join(", ")})`);
+  }
+  if (typeof reason !== "string" || reason.trim().length < 20) {
+    throw new Error(`allowQuirk("${name}") needs a reason in words: why the real control cannot be used`);
+  }
+  declared.set(name, reason.trim());
+}
+
+/**
+ * Takes the fallback `name` if this story file declared it (and records it for the report);
+ * throws otherwise, naming what failed.
+ */
+export function takeFallback(name, what) {
+  if (!declared.has(name)) {
+    throw new Error(
+      `undeclared WebDriver fallback "${name}" (${FALLBACKS[name]}): ${what}. ` +
+        `Fix the cause, or declare it at the top of the story file with allowQuirk("${name}", "<why>")`,
+    );
+  }
+  quirks.add(`${name}: ${what} (declared: ${declared.get(name)})`);
+}
+
 export class Courier {
   /** @param {Session} session */
   constructor(session) {
@@ -244,7 +287,7 @@ export class Courier {
     await el.sendKeys(Keys.END + Keys.BACKSPACE.repeat(String(current).length + 2));
     let value = await el.property("value");
     if (value !== "") {
-      quirks.add("End + Backspace keys left text in a field; used Element Clear instead");
+      takeFallback("clear-by-element-clear", `End + Backspace keys left ${JSON.stringify(value)} in a field`);
       await el.clear();
       value = await el.property("value");
     }
@@ -264,7 +307,7 @@ export class Courier {
     await option.click();
     let got = await select.property("value");
     if (got !== value) {
-      quirks.add("clicking an <option> did not change the <select>; set it by script + change event");
+      takeFallback("select-by-script", `clicking <option value="${value}"> left ${id} at "${got}"`);
       await this.session.execute(
         `const s = arguments[0]; s.value = arguments[1];
          s.dispatchEvent(new Event("input", { bubbles: true }));
@@ -283,9 +326,10 @@ export class Courier {
     const input = await this.el(id, { displayed: false });
     const thumb = tid(`photo-thumb-${thumbIndex}`);
     const attempts = [
-      ["send-keys", () => input.sendKeys(path)],
+      ["send-keys", null, () => input.sendKeys(path)],
       [
         "send-keys after making the input visible",
+        "photo-by-visible-input",
         async () => {
           await this.session.execute(
             `const i = arguments[0]; i.style.opacity = "1"; i.style.position = "static";
@@ -299,14 +343,18 @@ export class Courier {
           }
         },
       ],
-      ["a File built in the page + change event", () => this.injectFile(input, path)],
+      ["a File built in the page + change event", "photo-by-script", () => this.injectFile(input, path)],
     ];
     const failures = [];
-    for (const [how, attempt] of attempts) {
+    for (const [how, fallback, attempt] of attempts) {
+      if (fallback && !declared.has(fallback)) {
+        failures.push(`${how}: fallback "${fallback}" not declared with allowQuirk`);
+        continue;
+      }
+      if (fallback) takeFallback(fallback, `plain send-keys did not add the photo (${failures.join("; ")})`);
       try {
         await attempt();
         await this.session.waitForElement(thumb, { timeoutMs: 15_000 });
-        if (how !== "send-keys") quirks.add(`photo input: plain send-keys failed (${failures.join("; ")}); used ${how}`);
         this.count(`photo ${id}`);
         return how;
       } catch (e) {
@@ -374,7 +422,7 @@ export class Courier {
       await this.session.waitFor(signed, { timeoutMs: 3_000, message: "the signature to register" });
     } catch (e) {
       how = "pointer events dispatched by script";
-      quirks.add(`signature: W3C pointer actions did not sign (${e.message.split("\n")[0]}); dispatched pointer events by script`);
+      takeFallback("signature-by-script", `W3C pointer actions did not sign (${e.message.split("\n")[0]})`);
       await this.session.executeAsync(
         `const [c, pts, done] = arguments; const r = c.getBoundingClientRect();
          const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
