@@ -32,6 +32,72 @@ pub(crate) fn hit(name: &'static str) {
     });
 }
 
+/// Whether the test run planted the fault `$name` on this thread (see [`plant`]). Without the
+/// `plant` feature, which no shipped build has, this is the constant `false` and the faulty
+/// branch is compiled out.
+#[macro_export]
+macro_rules! planted {
+    ($name:literal) => {{
+        #[cfg(feature = "plant")]
+        let on = $crate::failpoint::plant::is_planted($name);
+        #[cfg(not(feature = "plant"))]
+        let on = false;
+        on
+    }};
+}
+
+/// Bugs planted on purpose, to prove that the simulation's invariants and the kill tests
+/// catch them (docs/RELIABILITY.md, "Planted faults"). Compiled only with the `plant` feature.
+/// A fault is planted per thread (the simulation runs each seed on one thread) or, for a
+/// whole process such as `doorstep-field` under the kill tests, by `DOORSTEP_PLANT=NAME`.
+#[cfg(feature = "plant")]
+pub mod plant {
+    use std::cell::RefCell;
+
+    /// The device's planted faults: name and the bug it reintroduces.
+    pub const FAULTS: &[(&str, &str)] = &[
+        (
+            "trim-past-sent",
+            "the outbox is trimmed to the planner's acked_seq without the \"sent in this push\" bound",
+        ),
+        (
+            "op-in-own-transaction",
+            "a proof of delivery commits first and its outbox op in a second transaction",
+        ),
+        (
+            "photo-row-before-file",
+            "a photo's row is saved before its file is written, fsynced and renamed into place",
+        ),
+        (
+            "cursor-before-routes",
+            "a pull's cursor is saved in its own transaction before the routes it carries",
+        ),
+    ];
+
+    thread_local! {
+        static PLANTED: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Plants `name` on this thread until [`clear`]. Panics on a name not in [`FAULTS`], so a
+    /// test cannot plant a fault that does not exist and pass.
+    pub fn plant(name: &str) {
+        let (known, _) = FAULTS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no planted fault is called {name:?}"));
+        PLANTED.with(|p| p.borrow_mut().push(known));
+    }
+
+    pub fn clear() {
+        PLANTED.with(|p| p.borrow_mut().clear());
+    }
+
+    pub fn is_planted(name: &str) -> bool {
+        PLANTED.with(|p| p.borrow().contains(&name))
+            || std::env::var("DOORSTEP_PLANT").is_ok_and(|v| v.split(',').any(|n| n == name))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,21 +26,62 @@ pub const POD_FROZEN: &str = "a POD is never changed after it is saved";
 pub const NO_ORPHAN: &str = "a crash leaves no orphan";
 pub const INTACT: &str = "a crash breaks nothing";
 
-/// Runs `sql` and collects its rows; a query that fails gives no rows (the caller's check
-/// then reports what is missing).
+/// A check whose SQL failed cannot say anything, so it is a violation itself: after a schema
+/// change an invariant must fail loudly, never pass on zero rows.
+pub const CHECKABLE: &str = "every invariant's query runs";
+
+/// A check's SQL statement that failed, with the error.
+#[derive(Debug)]
+pub struct QueryError {
+    pub sql: String,
+    pub error: rusqlite::Error,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sql = self.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        write!(f, "the check's query failed ({}): {sql}", self.error)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// Runs `sql` and collects its rows; a statement or a row that fails is an error naming the
+/// SQL.
 pub fn query<T>(
     conn: &Connection,
     sql: &str,
     f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
-) -> Vec<T> {
-    let Ok(mut stmt) = conn.prepare(sql) else {
-        return vec![];
+) -> Result<Vec<T>, QueryError> {
+    query_with(conn, sql, [], f)
+}
+
+/// [`query`] with parameters.
+pub fn query_with<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, QueryError> {
+    let failed = |error| QueryError {
+        sql: sql.to_owned(),
+        error,
     };
-    let rows = stmt.query_map([], f);
-    match rows {
-        Ok(rows) => rows.filter_map(Result::ok).collect(),
-        Err(_) => vec![],
-    }
+    let mut stmt = conn.prepare_cached(sql).map_err(failed)?;
+    let rows = stmt.query_map(params, f).map_err(failed)?;
+    rows.collect::<rusqlite::Result<Vec<T>>>().map_err(failed)
+}
+
+/// The rows of a check's query; a failed query is reported as a violation of [`CHECKABLE`]
+/// (with its SQL and error) and gives no rows, so the other checks still run.
+pub fn rows<T>(
+    out: &mut Vec<(&'static str, String)>,
+    result: Result<Vec<T>, QueryError>,
+) -> Vec<T> {
+    result.unwrap_or_else(|e| {
+        out.push((CHECKABLE, e.to_string()));
+        vec![]
+    })
 }
 
 /// How far along a stop is: pending 0, on the way 1, arrived 2, done (any outcome) 3.
@@ -90,9 +131,13 @@ fn read_only(path: &Path) -> Connection {
 pub fn device_files(dir: &Path) -> Vec<String> {
     let mut problems = vec![];
     let conn = read_only(&dir.join(DB_FILE));
-    let rows: BTreeSet<String> = query(&conn, "SELECT sha256 FROM photos", |r| r.get(0))
-        .into_iter()
-        .collect();
+    let mut failed = vec![];
+    let with_row: BTreeSet<String> = rows(
+        &mut failed,
+        query(&conn, "SELECT sha256 FROM photos", |r| r.get(0)),
+    )
+    .into_iter()
+    .collect();
     let photo_dir = dir.join(PHOTO_DIR);
     let mut files = BTreeSet::new();
     for entry in std::fs::read_dir(&photo_dir).unwrap() {
@@ -104,7 +149,7 @@ pub fn device_files(dir: &Path) -> Vec<String> {
                 if sha256_hex(&bytes) != sha {
                     problems.push(format!("photo file {} does not match its name", short(sha)));
                 }
-                if !rows.contains(sha) {
+                if !with_row.contains(sha) {
                     problems.push(format!("photo file {} has no row", short(sha)));
                 }
                 files.insert(sha.to_owned());
@@ -112,14 +157,18 @@ pub fn device_files(dir: &Path) -> Vec<String> {
             None => problems.push(format!("a stray file {name} in the photo folder")),
         }
     }
-    for sha in rows.difference(&files) {
+    for sha in with_row.difference(&files) {
         problems.push(format!("photo row {} has no file", short(sha)));
     }
-    let dangling = query(
-        &conn,
-        "SELECT e.sha256 FROM event_photos e LEFT JOIN photos p ON p.sha256 = e.sha256 WHERE p.sha256 IS NULL",
-        |r| r.get::<_, String>(0),
+    let dangling = rows(
+        &mut failed,
+        query(
+            &conn,
+            "SELECT e.sha256 FROM event_photos e LEFT JOIN photos p ON p.sha256 = e.sha256 WHERE p.sha256 IS NULL",
+            |r| r.get::<_, String>(0),
+        ),
     );
+    problems.extend(failed.into_iter().map(|(_, why)| why));
     for sha in dangling {
         problems.push(format!(
             "a record names photo {} the phone does not hold",
@@ -166,15 +215,19 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
     }
 
     // Stored ops: one per (device, epoch, seq), contiguous from 1 in each epoch.
-    for (device, epoch, seq, n) in query(
+    let doubled = query(
         &p,
         "SELECT device_id, epoch, seq, COUNT(*) FROM ops GROUP BY device_id, epoch, seq HAVING COUNT(*) > 1",
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)),
-    ) {
-        out.push((ONE_OP_PER_SEQ, format!("device {} holds {n} ops at e{epoch} #{seq}", short(&device))));
+    );
+    for (device, epoch, seq, n) in rows(&mut out, doubled) {
+        out.push((
+            ONE_OP_PER_SEQ,
+            format!("device {} holds {n} ops at e{epoch} #{seq}", short(&device)),
+        ));
     }
     let mut expected: BTreeMap<(String, i64), i64> = BTreeMap::new();
-    for (device, epoch, seq) in query(
+    let stored = query(
         &p,
         "SELECT device_id, epoch, seq FROM ops ORDER BY device_id, epoch, seq",
         |r| {
@@ -184,7 +237,8 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
                 r.get::<_, i64>(2)?,
             ))
         },
-    ) {
+    );
+    for (device, epoch, seq) in rows(&mut out, stored) {
         let next = expected.entry((device.clone(), epoch)).or_insert(1);
         if seq != *next {
             out.push((
@@ -200,26 +254,30 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
     }
 
     // What each device stored and what the planner did with it.
-    let ops_of = |device: &Uuid, sha: &str| -> Vec<(i64, i64, bool)> {
-        let mut stmt = p
-            .prepare_cached(
-                "SELECT o.epoch, o.seq, EXISTS (SELECT 1 FROM rejections j WHERE j.device_id = o.device_id AND j.epoch = o.epoch AND j.seq = o.seq)
-                 FROM ops o WHERE o.device_id = ?1 AND o.sha256 = ?2 ORDER BY o.epoch, o.seq",
-            )
-            .unwrap();
-        stmt.query_map(rusqlite::params![device.to_string(), sha], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .unwrap()
-        .filter_map(Result::ok)
-        .collect()
+    let ops_of = |device: &Uuid, sha: &str| -> Result<Vec<(i64, i64, bool)>, QueryError> {
+        query_with(
+            &p,
+            "SELECT o.epoch, o.seq, EXISTS (SELECT 1 FROM rejections j WHERE j.device_id = o.device_id AND j.epoch = o.epoch AND j.seq = o.seq)
+             FROM ops o WHERE o.device_id = ?1 AND o.sha256 = ?2 ORDER BY o.epoch, o.seq",
+            rusqlite::params![device.to_string(), sha],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     };
-    let events: BTreeMap<Uuid, OpBody> = query(&p, "SELECT id, body FROM events", |r| {
+    let stored_events = query(&p, "SELECT id, body FROM events", |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })
-    .into_iter()
-    .filter_map(|(id, body)| Some((id.parse().ok()?, serde_json::from_str(&body).ok()?)))
-    .collect();
+    });
+    let mut events: BTreeMap<Uuid, OpBody> = BTreeMap::new();
+    for (id, body) in rows(&mut out, stored_events) {
+        match (id.parse(), serde_json::from_str(&body)) {
+            (Ok(id), Ok(body)) => {
+                events.insert(id, body);
+            }
+            _ => out.push((
+                POD_FROZEN,
+                format!("the planner's event {} is unreadable", short(&id)),
+            )),
+        }
+    }
 
     for (d, dev) in world.devices.iter_mut().enumerate() {
         let courier = world.couriers[dev.courier].id;
@@ -232,14 +290,26 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
         if let Err(e) = store.check_integrity() {
             out.push((INTACT, format!("d{d}: {e}")));
         }
-        let waiting = store.outbox().len().unwrap_or(u32::MAX);
+        let waiting = match store.outbox().len() {
+            Ok(n) => n,
+            Err(e) => {
+                out.push((CHECKABLE, format!("d{d}'s outbox cannot be counted: {e}")));
+                0
+            }
+        };
         if waiting > 0 {
             out.push((
                 EXACTLY_ONCE,
                 format!("d{d} still has {waiting} records waiting after the network healed"),
             ));
         }
-        let photos = store.photos_waiting().unwrap_or_default();
+        let photos = store.photos_waiting().unwrap_or_else(|e| {
+            out.push((
+                CHECKABLE,
+                format!("d{d}'s waiting photos cannot be read: {e}"),
+            ));
+            vec![]
+        });
         if !photos.is_empty() {
             out.push((
                 PHOTOS,
@@ -250,7 +320,7 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
             ));
         }
         for c in &confirmed {
-            let stored = ops_of(&device_id, &c.op.sha256);
+            let stored = rows(&mut out, ops_of(&device_id, &c.op.sha256));
             let label = format!(
                 "d{d}'s {} (e{} #{})",
                 c.op.body.kind(),
@@ -300,19 +370,19 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
         // Scope: the same routes at the same versions, the same stops in the same state.
         let dconn = read_only(&dir.join(DB_FILE));
         let sql_routes_device = "SELECT id, version FROM routes WHERE out_of_scope = 0 ORDER BY id";
-        let device_routes: Vec<(String, i64)> =
-            query(&dconn, sql_routes_device, |r| Ok((r.get(0)?, r.get(1)?)));
-        let mut stmt = p
-            .prepare("SELECT id, version FROM routes WHERE tenant_id = ?1 AND courier_id = ?2 ORDER BY id")
-            .unwrap();
-        let planner_routes: Vec<(String, i64)> = stmt
-            .query_map(
+        let device_routes: Vec<(String, i64)> = rows(
+            &mut out,
+            query(&dconn, sql_routes_device, |r| Ok((r.get(0)?, r.get(1)?))),
+        );
+        let planner_routes: Vec<(String, i64)> = rows(
+            &mut out,
+            query_with(
+                &p,
+                "SELECT id, version FROM routes WHERE tenant_id = ?1 AND courier_id = ?2 ORDER BY id",
                 rusqlite::params![tenant.to_string(), courier.to_string()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap()
-            .filter_map(Result::ok)
-            .collect();
+            ),
+        );
         if device_routes != planner_routes {
             out.push((
                 SCOPE,
@@ -321,10 +391,13 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
                 ),
             ));
         }
-        let leftover: Vec<String> = query(
-            &dconn,
-            "SELECT id FROM routes WHERE out_of_scope = 1",
-            |r| r.get(0),
+        let leftover: Vec<String> = rows(
+            &mut out,
+            query(
+                &dconn,
+                "SELECT id FROM routes WHERE out_of_scope = 1",
+                |r| r.get(0),
+            ),
         );
         if !leftover.is_empty() {
             out.push((
@@ -337,24 +410,23 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
         }
         let stop_sql = "SELECT s.id, s.position, s.address, s.window_start, s.window_end, s.status, s.cancelled
                         FROM stops s JOIN routes r ON r.id = s.route_id";
-        let device_stops: Vec<[String; 7]> = query(
-            &dconn,
-            &format!("{stop_sql} WHERE r.out_of_scope = 0 ORDER BY s.id"),
-            stop_row,
+        let device_stops: Vec<[String; 7]> = rows(
+            &mut out,
+            query(
+                &dconn,
+                &format!("{stop_sql} WHERE r.out_of_scope = 0 ORDER BY s.id"),
+                stop_row,
+            ),
         );
-        let mut stmt = p
-            .prepare(&format!(
-                "{stop_sql} WHERE r.tenant_id = ?1 AND r.courier_id = ?2 ORDER BY s.id"
-            ))
-            .unwrap();
-        let planner_stops: Vec<[String; 7]> = stmt
-            .query_map(
+        let planner_stops: Vec<[String; 7]> = rows(
+            &mut out,
+            query_with(
+                &p,
+                &format!("{stop_sql} WHERE r.tenant_id = ?1 AND r.courier_id = ?2 ORDER BY s.id"),
                 rusqlite::params![tenant.to_string(), courier.to_string()],
                 stop_row,
-            )
-            .unwrap()
-            .filter_map(Result::ok)
-            .collect();
+            ),
+        );
         for (a, b) in device_stops.iter().zip(&planner_stops) {
             if a != b {
                 out.push((SCOPE, format!("d{d} holds stop {a:?}, the planner {b:?}")));
@@ -370,13 +442,17 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
                 ),
             ));
         }
-        let stray: i64 = dconn
-            .query_row(
+        let stray: i64 = rows(
+            &mut out,
+            query(
+                &dconn,
                 "SELECT COUNT(*) FROM stops s LEFT JOIN routes r ON r.id = s.route_id WHERE r.id IS NULL",
-                [],
                 |r| r.get(0),
-            )
-            .unwrap_or(0);
+            ),
+        )
+        .first()
+        .copied()
+        .unwrap_or(0);
         if stray > 0 {
             out.push((
                 OUT_OF_SCOPE,
@@ -391,7 +467,7 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
     // Photos: every photo a stored event names arrived whole, under its own hash, except
     // photos whose only copy went with a restored phone (the planner shows those records
     // incomplete).
-    for (sha, data, complete) in query(
+    let named = query(
         &p,
         "SELECT DISTINCT e.sha256, b.data, b.complete FROM event_photos e
          LEFT JOIN blobs b ON b.tenant_id = e.tenant_id AND b.sha256 = e.sha256 ORDER BY e.sha256",
@@ -402,7 +478,8 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
                 r.get::<_, Option<bool>>(2)?,
             ))
         },
-    ) {
+    );
+    for (sha, data, complete) in rows(&mut out, named) {
         if world.lost_photos.contains(&sha) && data.is_none() {
             continue;
         }
@@ -422,17 +499,22 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
     // Arrival order: a stop's status is what its accepted ops imply, whatever order they came
     // in: the furthest status any accepted op reached (one outcome at most; a second is
     // refused). Stops with a corrected proof are left out: a correction replaces the outcome.
-    let accepted: Vec<(String, String)> = query(
+    let accepted = query(
         &p,
         "SELECT COALESCE(o.body, e.body), o.kind FROM ops o
          LEFT JOIN events e ON e.id = o.event_id
          WHERE NOT EXISTS (SELECT 1 FROM rejections j WHERE j.device_id = o.device_id AND j.epoch = o.epoch AND j.seq = o.seq)",
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
     );
+    let accepted = rows(&mut out, accepted);
     let mut implied: BTreeMap<Uuid, StopStatus> = BTreeMap::new();
     let mut corrected: BTreeSet<Uuid> = BTreeSet::new();
-    for (body, _) in accepted {
-        let Ok(body) = serde_json::from_str::<OpBody>(&body) else {
+    for (body, kind) in accepted {
+        let Some(Ok(body)) = body.as_deref().map(serde_json::from_str::<OpBody>) else {
+            out.push((
+                ORDER,
+                format!("an accepted {kind} op has no readable body on the planner"),
+            ));
             continue;
         };
         let status = match &body {
@@ -453,10 +535,12 @@ pub fn all(world: &mut World) -> Vec<(&'static str, String)> {
             }
         }
     }
-    for (id, status) in query(&p, "SELECT id, status FROM stops ORDER BY id", |r| {
+    let statuses = query(&p, "SELECT id, status FROM stops ORDER BY id", |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    }) {
+    });
+    for (id, status) in rows(&mut out, statuses) {
         let Ok(uuid) = id.parse::<Uuid>() else {
+            out.push((ORDER, format!("the planner's stop id {id:?} is not a UUID")));
             continue;
         };
         if corrected.contains(&uuid) {
@@ -496,4 +580,45 @@ fn stop_row(r: &Row<'_>) -> rusqlite::Result<[String; 7]> {
         text(5)?,
         text(6)?,
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_statement_is_an_error_naming_its_sql() {
+        let conn = Connection::open_in_memory().expect("an in-memory database opens");
+        let err = query(&conn, "SELECT total FROM nowhere", |r| r.get::<_, i64>(0))
+            .expect_err("a query on a missing table must fail, not give zero rows");
+        let text = err.to_string();
+        assert!(
+            text.contains("SELECT total FROM nowhere") && text.contains("no such table"),
+            "the error names the SQL and why it failed: {text}"
+        );
+    }
+
+    #[test]
+    fn a_check_whose_table_is_gone_reports_a_violation_instead_of_passing() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut world = World::new(5, dir.path());
+        let clean = all(&mut world);
+        assert!(
+            !clean.iter().any(|(invariant, _)| *invariant == CHECKABLE),
+            "on today's schema every check's query runs: {clean:?}"
+        );
+        let path = world.planner.borrow().path().to_owned();
+        Connection::open(&path)
+            .expect("the planner's file opens")
+            .execute_batch("ALTER TABLE ops RENAME TO ops_of_another_schema")
+            .expect("the table is renamed, as a schema change would");
+        let found = all(&mut world);
+        doorstep_field::failpoint::clear_hook();
+        assert!(
+            found
+                .iter()
+                .any(|(invariant, detail)| *invariant == CHECKABLE && detail.contains("FROM ops")),
+            "a check on a table that is gone is a violation naming its SQL: {found:?}"
+        );
+    }
 }

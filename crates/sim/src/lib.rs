@@ -13,6 +13,35 @@ pub mod world;
 
 pub use world::{run_seed, Options, Outcome, Violation};
 
+/// Faults planted on purpose (feature `plant`), each with the bug it reintroduces: the
+/// device's (`doorstep_field::failpoint::plant`).
+#[cfg(feature = "plant")]
+pub fn planted_faults() -> Vec<(&'static str, &'static str)> {
+    doorstep_field::failpoint::plant::FAULTS.to_vec()
+}
+
+/// Runs seed `seed` with the fault `fault` planted on this thread.
+#[cfg(feature = "plant")]
+pub fn run_planted(seed: u64, fault: &str, opts: &Options) -> Outcome {
+    doorstep_field::failpoint::plant::plant(fault);
+    let outcome = run_seed(seed, opts);
+    doorstep_field::failpoint::plant::clear();
+    outcome
+}
+
+/// The first seed of `seeds` whose run breaks an invariant with `fault` planted, and what it
+/// broke; the run stops there.
+#[cfg(feature = "plant")]
+pub fn first_catch(
+    fault: &str,
+    seeds: std::ops::Range<u64>,
+    opts: &Options,
+) -> Option<(u64, Vec<Violation>)> {
+    seeds
+        .map(|seed| (seed, run_planted(seed, fault, opts).violations))
+        .find(|(_, violations)| !violations.is_empty())
+}
+
 /// Silences the panics that model crashes; any other panic still prints.
 pub fn quiet_crashes() {
     static ONCE: std::sync::Once = std::sync::Once::new();

@@ -34,10 +34,42 @@ struct Cli {
     /// Keep each seed's files (planner and device databases) for a look afterwards.
     #[arg(long)]
     keep: bool,
+    /// Plant a known bug (built with `--features plant`; `--plant list` names them). The run
+    /// stops at the first seed that catches it.
+    #[cfg(feature = "plant")]
+    #[arg(long)]
+    plant: Option<String>,
+}
+
+/// One seed, with the planted fault if there is one.
+fn run(cli: &Cli, seed: u64, opts: &Options) -> doorstep_sim::Outcome {
+    #[cfg(feature = "plant")]
+    if let Some(fault) = &cli.plant {
+        return doorstep_sim::run_planted(seed, fault, opts);
+    }
+    let _ = cli;
+    run_seed(seed, opts)
+}
+
+/// A planted run stops at its first catch.
+fn stop_at_first(cli: &Cli) -> bool {
+    #[cfg(feature = "plant")]
+    if cli.plant.is_some() {
+        return true;
+    }
+    let _ = cli;
+    false
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "plant")]
+    if cli.plant.as_deref() == Some("list") {
+        for (name, what) in doorstep_sim::planted_faults() {
+            println!("{name}: {what}");
+        }
+        return ExitCode::SUCCESS;
+    }
     let base = cli.dir.clone().unwrap_or_else(|| {
         let shm = PathBuf::from("/dev/shm");
         let root = if shm.is_dir() {
@@ -52,7 +84,7 @@ fn main() -> ExitCode {
         keep: cli.keep,
     };
     let code = if let Some(seed) = cli.seed {
-        let outcome = run_seed(seed, &opts);
+        let outcome = run(&cli, seed, &opts);
         for line in &outcome.trace {
             println!("{line}");
         }
@@ -68,16 +100,20 @@ fn main() -> ExitCode {
         let next = AtomicU64::new(cli.from);
         let violations = AtomicUsize::new(0);
         let failing = Mutex::new(Vec::new());
+        let caught = std::sync::atomic::AtomicBool::new(false);
         let end = cli.from + n;
         std::thread::scope(|s| {
             for _ in 0..cli.jobs.max(1) {
                 s.spawn(|| loop {
                     let seed = next.fetch_add(1, Ordering::SeqCst);
-                    if seed >= end {
+                    if seed >= end || caught.load(Ordering::SeqCst) {
                         break;
                     }
-                    let outcome = run_seed(seed, &opts);
+                    let outcome = run(&cli, seed, &opts);
                     if !outcome.violations.is_empty() {
+                        if stop_at_first(&cli) {
+                            caught.store(true, Ordering::SeqCst);
+                        }
                         violations.fetch_add(outcome.violations.len(), Ordering::SeqCst);
                         for v in &outcome.violations {
                             println!(
@@ -96,7 +132,12 @@ fn main() -> ExitCode {
         });
         let _ = std::fs::remove_dir_all(&base);
         let v = violations.load(Ordering::SeqCst);
-        println!("{n} seeds, {v} violations");
+        if caught.load(Ordering::SeqCst) {
+            let first = failing.lock().unwrap().iter().min().copied();
+            println!("the planted fault was caught (first seed {first:?}); the run stopped there");
+        } else {
+            println!("{n} seeds, {v} violations");
+        }
         if v == 0 {
             ExitCode::SUCCESS
         } else {

@@ -152,7 +152,16 @@ impl Monitor {
     pub fn observe(&mut self, path: &Path) -> Vec<(&'static str, String)> {
         let mut found = vec![];
         if self.conn.is_none() {
-            self.conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).ok();
+            match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) {
+                Ok(conn) => self.conn = Some(conn),
+                Err(e) => {
+                    found.push((
+                        check::CHECKABLE,
+                        format!("the planner's file cannot be opened to watch it: {e}"),
+                    ));
+                    return found;
+                }
+            }
         }
         let Some(conn) = &self.conn else {
             return found;
@@ -160,7 +169,7 @@ impl Monitor {
         let rows = check::query(conn, "SELECT id, status FROM stops ORDER BY id", |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         });
-        for (id, status) in rows {
+        for (id, status) in check::rows(&mut found, rows) {
             let rank = check::rank(&status);
             if let Some((before, was)) = self.status.get(&id) {
                 if rank < *before {
@@ -175,7 +184,7 @@ impl Monitor {
         let rows = check::query(conn, "SELECT id, version FROM routes ORDER BY id", |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
         });
-        for (id, version) in rows {
+        for (id, version) in check::rows(&mut found, rows) {
             if let Some(before) = self.versions.get(&id) {
                 if version < *before {
                     found.push((
@@ -192,7 +201,9 @@ impl Monitor {
         let last = check::query(conn, "SELECT COALESCE(MAX(seq), 0) FROM changes", |r| {
             r.get::<_, i64>(0)
         });
-        let last = last.first().copied().unwrap_or(0);
+        let Some(last) = check::rows(&mut found, last).first().copied() else {
+            return found;
+        };
         if last < self.last_change {
             found.push((
                 "cursors never go back",
@@ -316,7 +327,7 @@ pub fn run_seed(seed: u64, opts: &Options) -> Outcome {
 }
 
 impl World {
-    fn new(seed: u64, dir: &Path) -> World {
+    pub(crate) fn new(seed: u64, dir: &Path) -> World {
         let mut rng = Rng::new(seed);
         let faults = Faults::draw(&mut rng);
         let start = Utc.with_ymd_and_hms(2026, 11, 25, 7, 30, 0).unwrap();
@@ -837,9 +848,10 @@ impl World {
         dev.last_cursor = report.cursor;
         let path = dev.dir.join(doorstep_field::store::DB_FILE);
         let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-        for (id, version) in check::query(&conn, "SELECT id, version FROM routes", |r| {
+        let routes = check::query(&conn, "SELECT id, version FROM routes", |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-        }) {
+        });
+        for (id, version) in check::rows(&mut found, routes) {
             if let Some(before) = dev.versions.get(&id) {
                 if version < *before {
                     found.push((

@@ -29,6 +29,8 @@ impl Pods<'_> {
     /// Records a proof of delivery: the stop becomes delivered or partly delivered. With
     /// `corrects`, it is a correction of an earlier proof on the same stop (which stays as is).
     pub fn record(&mut self, new: NewPod) -> Result<Saved> {
+        let op_apart = crate::planted!("op-in-own-transaction");
+        let stop_id = new.stop_id;
         let (id, status) = self.store.write(|tx, ctx| {
             let stop = stops::load(tx, new.stop_id)?;
             let (new, outcome) = new.validate(&stop)?;
@@ -52,9 +54,17 @@ impl Pods<'_> {
             let pod = new.into_pod(ctx.clock.new_id(), outcome, ctx.now());
             insert_pod(tx, &pod)?;
             stops::set_status(tx, pod.stop_id, status)?;
-            outbox::append_event(tx, ctx, EventKind::Pod, pod.stop_id, pod.id)?;
+            if !op_apart {
+                outbox::append_event(tx, ctx, EventKind::Pod, pod.stop_id, pod.id)?;
+            }
             Ok((pod.id, status))
         })?;
+        if op_apart {
+            self.store.write(|tx, ctx| {
+                outbox::append_event(tx, ctx, EventKind::Pod, stop_id, id)?;
+                Ok(())
+            })?;
+        }
         self.store.saved(id, status)
     }
 

@@ -23,15 +23,25 @@ impl Photos<'_> {
     /// store's lock, so other screens stay responsive meanwhile).
     pub fn store_prepared(&mut self, photo: PreparedPhoto) -> Result<PhotoRef> {
         let dest = path_for(&self.store.photo_dir, &photo.sha256);
+        let row_first = crate::planted!("photo-row-before-file");
+        let now = ts(self.store.clock.now());
+        let insert_row = |conn: &rusqlite::Connection| {
+            conn.execute(
+                "INSERT OR IGNORE INTO photos (sha256, width, height, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![photo.sha256, photo.width, photo.height, photo.jpeg.len() as u64, now],
+            )
+        };
+        if row_first {
+            insert_row(&self.store.conn)?;
+            crate::failpoint::hit("photo.row_written");
+        }
         if !dest.exists() {
             write_atomically(&dest, &photo.jpeg)?;
         }
         crate::failpoint::hit("photo.file_written");
-        let now = ts(self.store.clock.now());
-        self.store.conn.execute(
-            "INSERT OR IGNORE INTO photos (sha256, width, height, bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![photo.sha256, photo.width, photo.height, photo.jpeg.len() as u64, now],
-        )?;
+        if !row_first {
+            insert_row(&self.store.conn)?;
+        }
         Ok(PhotoRef {
             sha256: photo.sha256,
             width: photo.width,

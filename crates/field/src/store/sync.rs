@@ -274,6 +274,15 @@ impl Store {
                 SyncError::BadAnswer(format!("route {} cannot be used: {e}", state.route.id))
             })?;
         }
+        if crate::planted!("cursor-before-routes") {
+            self.write(|tx, _| {
+                tx.execute(
+                    "UPDATE sync_state SET pull_cursor = ?1 WHERE id = 1",
+                    [pull.cursor],
+                )?;
+                Ok(())
+            })?;
+        }
         let (applied, photos) = self.write(|tx, ctx| apply_pull(tx, ctx, pull, full))?;
         self.remove_photo_files(&photos);
         Ok(applied)
@@ -325,7 +334,11 @@ fn trim(tx: &Transaction<'_>, acked_seq: u64, sent_up_to: Option<u64>) -> Result
         }
         .into());
     }
-    let acked_seq = acked_seq.min(sent_up_to.unwrap_or(old_acked));
+    let acked_seq = if crate::planted!("trim-past-sent") {
+        acked_seq
+    } else {
+        acked_seq.min(sent_up_to.unwrap_or(old_acked))
+    };
     if acked_seq <= old_acked {
         return Ok(0);
     }
