@@ -28,14 +28,18 @@ pub struct Account {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 120))]
     pub name: String,
     /// What they do there, e.g. "store manager".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 120))]
     pub role: Option<String>,
     /// E.164, e.g. "+31205550123".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^\+[1-9][0-9]{7,14}$"))]
     pub phone: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[^@\s]+@\S*\.\S*$"))]
     pub email: Option<String>,
 }
 
@@ -73,8 +77,19 @@ impl Day {
 #[serde(deny_unknown_fields)]
 pub struct ServicePlan {
     /// Delivery days of the week.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub days: Vec<Day>,
+    /// `HH:MM` or `HH:MM:SS`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?$")
+    )]
     pub window_start: NaiveTime,
+    /// After `window_start`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?$")
+    )]
     pub window_end: NaiveTime,
     /// A usual order.
     #[serde(default)]
@@ -87,8 +102,11 @@ pub struct ServicePlan {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TypicalVolume {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 120))]
     pub description: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub qty: u32,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 120))]
     pub unit: String,
 }
 

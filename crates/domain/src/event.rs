@@ -53,7 +53,7 @@ impl<'de> Deserialize<'de> for SignaturePoint {
 #[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for SignaturePoint {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Type};
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
         let number = |what: &str| {
             ObjectBuilder::new()
                 .schema_type(Type::Number)
@@ -65,7 +65,9 @@ impl utoipa::PartialSchema for SignaturePoint {
                  ({\"x\", \"y\", \"t\"} is read too)",
             ))
             .prefix_items([number("x"), number("y"), number("t")])
-            .items(ArrayItems::False)
+            // Three numbers and no more (`maxItems`); not `items: false`, which generators
+            // written for OpenAPI 3.0 (openapi-python-client) refuse.
+            .items(number("x, y or t"))
             .min_items(Some(3))
             .max_items(Some(3))
             .into()

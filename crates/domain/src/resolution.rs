@@ -18,7 +18,17 @@ pub enum Resolution {
     /// The store was promised a new delivery on `date` between the two times.
     Promise {
         date: NaiveDate,
+        /// `HH:MM` or `HH:MM:SS`.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?$")
+        )]
         window_start: NaiveTime,
+        /// After `window_start`.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?$")
+        )]
         window_end: NaiveTime,
         note: Option<String>,
     },

@@ -90,6 +90,8 @@ pub struct Op {
 })))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
+    /// Not blank.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = r"\S"))]
     pub code: String,
     pub device_id: Uuid,
     #[serde(default)]

@@ -250,9 +250,36 @@ pub struct ImportLine {
     pub barcode: Option<String>,
 }
 
+/// Raw bytes: a photo or a chunk of one, a signature drawn as SVG, a CSV file.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
+
 /// The whole document, generated from the code.
 pub fn document() -> Document {
-    crate::api::documented().into_openapi()
+    let mut doc = crate::api::documented().into_openapi();
+    // utoipa marks every body whose type is not an `Option` as required; a photo's chunk may be
+    // empty (or absent), which changes nothing.
+    if let Some(body) = doc
+        .paths
+        .paths
+        .get_mut("/v1/blobs/{sha256}")
+        .and_then(|item| item.patch.as_mut())
+        .and_then(|op| op.request_body.as_mut())
+    {
+        body.required = None;
+    }
+    doc
 }
 
 /// The document as it is checked in: pretty JSON with the keys of every object sorted, ending

@@ -194,7 +194,7 @@ fn import_format(headers: &HeaderMap) -> Result<Format> {
             description, qty, unit, barcode. Rows of one route (or stop) repeat its columns.",
         content(
             (crate::openapi::ImportFile = "application/json"),
-            ("text/csv", example = json!(include_str!("../../examples/import.csv")))
+            (inline(crate::openapi::Binary) = "text/csv", example = json!(include_str!("../../examples/import.csv")))
         )
     ),
     responses(
@@ -245,7 +245,7 @@ pub(super) async fn import_file(
     security(("dispatcher_token" = [])),
     params(("id" = Uuid, Path, description = "The proof of delivery's event id (see the route report).")),
     responses(
-        (status = 200, description = "The signature's strokes as an SVG image.", content(("image/svg+xml"))),
+        (status = 200, description = "The signature's strokes as an SVG image.", content((inline(crate::openapi::Binary) = "image/svg+xml"))),
         (status = 400, response = Invalid),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),

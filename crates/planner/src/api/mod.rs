@@ -107,8 +107,51 @@ pub fn documented() -> OpenApiRouter<AppState> {
 }
 
 fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
-    serde_json::from_slice(body)
-        .map_err(|e| PlannerError::Invalid(format!("the request body is not valid: {e}")))
+    let first = match serde_json::from_slice(body) {
+        Ok(parsed) => return Ok(parsed),
+        Err(e) => e,
+    };
+    // JSON has one kind of number: to JSON Schema, and so to the API document's clients, `3.0`
+    // is the integer 3. A body refused as it is is read again with whole numbers as integers.
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) {
+        if whole_numbers_as_integers(&mut value) {
+            if let Ok(parsed) = serde_json::from_value(value) {
+                return Ok(parsed);
+            }
+        }
+    }
+    Err(PlannerError::Invalid(format!(
+        "the request body is not valid: {first}"
+    )))
+}
+
+/// Writes every number with a zero fraction (`3.0`) as the integer it is; false when none was.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f)
+                if n.is_f64() && f.fract() == 0.0 && (0.0..18446744073709551616.0).contains(&f) =>
+            {
+                *value = Value::from(f as u64);
+                true
+            }
+            Some(f)
+                if n.is_f64() && f.fract() == 0.0 && (-9223372036854775808.0..0.0).contains(&f) =>
+            {
+                *value = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| whole_numbers_as_integers(v) | any),
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |any, v| whole_numbers_as_integers(v) | any),
+        _ => false,
+    }
 }
 
 fn parse_id(s: &str, what: &str) -> Result<Uuid> {

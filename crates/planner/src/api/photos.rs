@@ -76,9 +76,10 @@ pub(super) async fn blob_head(
     params(
         ("sha256" = String, Path, description = "The photo's name: the lowercase hex SHA-256 of its bytes.", pattern = "^[0-9a-f]{64}$"),
         ("Upload-Offset" = u64, Header, description = "Where this chunk starts: must equal what the planner holds (see HEAD)."),
-        ("Upload-Length" = u64, Header, description = "The photo's total length in bytes; the same on every chunk.")
+        ("Upload-Length" = u64, Header, minimum = 1, maximum = 26214400,
+            description = "The photo's total length in bytes (at most 25 MiB; 413 beyond); the same on every chunk.")
     ),
-    request_body(content_type = "application/octet-stream", description = "The chunk's raw bytes."),
+    request_body(content = inline(crate::openapi::Binary), content_type = "application/octet-stream", description = "The chunk's raw bytes; an empty chunk (or none) changes nothing."),
     responses(
         (status = 204, description = "The chunk is stored.",
             headers(("Upload-Offset" = u64, description = "Bytes the planner now holds."))),
@@ -118,7 +119,7 @@ pub(super) async fn blob_append(
     security(("dispatcher_token" = []), ("device_token" = [])),
     params(("sha256" = String, Path, description = "The photo's name: the lowercase hex SHA-256 of its bytes.", pattern = "^[0-9a-f]{64}$")),
     responses(
-        (status = 200, description = "The photo.", content(("image/jpeg"))),
+        (status = 200, description = "The photo.", content((inline(crate::openapi::Binary) = "image/jpeg"))),
         (status = 400, response = Invalid),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),

@@ -140,8 +140,8 @@ pub(super) struct ScopeQuery {
     tag = "sync",
     security(("device_token" = [])),
     params(
-        ("from" = Option<String>, Query, description = "The first day (YYYY-MM-DD); today when absent."),
-        ("to" = Option<String>, Query, description = "The last day (YYYY-MM-DD); `from` when absent.")
+        ("from" = Option<chrono::NaiveDate>, Query, description = "The first day (YYYY-MM-DD); today when absent."),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "The last day (YYYY-MM-DD), at most 31 days after `from`; `from` when absent.")
     ),
     responses(
         (status = 200, description = "The whole scope, with an `ETag`.", body = doorstep_domain::sync::TerritoryScope,

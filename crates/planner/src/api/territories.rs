@@ -142,8 +142,9 @@ pub(super) struct DeliveriesQuery {
     tag = "territories",
     security(("device_token" = []), ("dispatcher_token" = [])),
     params(
-        ("date" = Option<String>, Query, description = "The day (YYYY-MM-DD); today by the planner's clock when absent."),
-        ("at" = Option<String>, Query, description = "The local time to judge lateness at (YYYY-MM-DDTHH:MM:SS); now when absent."),
+        ("date" = Option<chrono::NaiveDate>, Query, description = "The day (YYYY-MM-DD); today by the planner's clock when absent."),
+        ("at" = Option<String>, Query, description = "The local time to judge lateness at (YYYY-MM-DDTHH:MM:SS, no offset); now when absent.",
+            pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"),
         ("rep" = Option<Uuid>, Query, description = "Dispatch only: whose territories.")
     ),
     responses(

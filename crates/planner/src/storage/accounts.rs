@@ -27,17 +27,21 @@ use crate::{PlannerError, Result};
              "typical": [{"description": "Oat milk 1 L", "qty": 24, "unit": "carton"}], "note": null}
 }))]
 pub struct NewAccount {
+    /// Dispatch's key for the account: not blank, once per request.
     #[serde(rename = "ref")]
+    #[schema(pattern = r"\S")]
     pub reference: String,
+    #[schema(pattern = r"\S")]
     pub name: String,
+    #[schema(pattern = r"\S")]
     pub address: String,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lon: f64,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
     pub contacts: Vec<Contact>,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub plan: Option<ServicePlan>,
 }
 
@@ -45,6 +49,7 @@ pub struct NewAccount {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountsImport {
+    #[schema(min_items = 1)]
     pub accounts: Vec<NewAccount>,
 }
 

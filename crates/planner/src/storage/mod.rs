@@ -75,7 +75,11 @@ pub struct User {
 #[schema(example = json!({"address": "Keizersgracht 12, Amsterdam", "window_start": "09:00:00", "window_end": "11:30:00"}))]
 pub struct StopEdit {
     pub address: Option<String>,
+    /// `HH:MM` or `HH:MM:SS`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?$")]
     pub window_start: Option<chrono::NaiveTime>,
+    /// After `window_start`.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?$")]
     pub window_end: Option<chrono::NaiveTime>,
     pub cancelled: Option<bool>,
 }

@@ -92,3 +92,36 @@ fn every_operation_in_the_served_openapi_document_reaches_a_handler() {
         "every documented operation was tried ({tried})"
     );
 }
+
+#[test]
+fn a_whole_number_written_with_a_fraction_is_read_as_that_integer() {
+    // To JSON Schema, and so to every client generated from the document, 24.0 is the integer
+    // 24: schemathesis sends such numbers, and the planner must read them.
+    let server = TestServer::start(Backing::Sqlite);
+    let accounts = |qty: serde_json::Value| {
+        serde_json::json!({"accounts": [{
+            "ref": "QTY-1", "name": "Bakkerij Visser", "address": "Rozengracht 251, Amsterdam",
+            "lat": 52.3739, "lon": 4.879,
+            "plan": {"days": ["mon"], "window_start": "07:00", "window_end": "09:00",
+                     "typical": [{"description": "Oat milk 1 L", "qty": qty, "unit": "carton"}]}
+        }]})
+    };
+    let (status, body) = server.dispatch(
+        Method::POST,
+        "/v1/accounts",
+        Some(accounts(serde_json::json!(24.0))),
+    );
+    assert_eq!(status, 201, "qty 24.0 is read as 24: {body}");
+    let (status, body) = server.dispatch(
+        Method::POST,
+        "/v1/accounts",
+        Some(accounts(serde_json::json!(1.5))),
+    );
+    assert_eq!(status, 400, "qty 1.5 is no whole number of cartons: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1.5")),
+        "the refusal quotes the number as it was sent: {body}"
+    );
+}
