@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod event;
 pub mod lateness;
+pub mod migration;
 pub mod resolution;
 pub mod route;
 mod signature;

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use doorstep_domain::migration::{self, Migration};
 use doorstep_domain::Clock;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
@@ -31,25 +32,25 @@ pub use sync::Rejections;
 pub(crate) use sync::{Applied, Credentials};
 pub use territory::{DeliveryFilter, RepStop, RepTerritory, Territory, TerritoryApplied};
 
-/// Migrations in the order they apply. Append-only: never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../../migrations/0001_init.sql")),
-    (2, "sync", include_str!("../../migrations/0002_sync.sql")),
-    (
-        3,
-        "territory",
-        include_str!("../../migrations/0003_territory.sql"),
-    ),
-    (
-        4,
-        "rep_detail",
-        include_str!("../../migrations/0004_rep_detail.sql"),
-    ),
-    (
-        5,
-        "route_boxes",
-        include_str!("../../migrations/0005_route_boxes.sql"),
-    ),
+/// One migration file of `crates/field/migrations`.
+macro_rules! migration {
+    ($file:literal) => {
+        Migration {
+            file: $file,
+            sql: include_str!(concat!("../../migrations/", $file)),
+        }
+    };
+}
+
+/// Migrations in the order they apply. Append-only: never edit one that has landed; each
+/// file's SHA-256 is in `migrations/MANIFEST`, and a database that applied another version of
+/// a file is refused.
+pub const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init.sql"),
+    migration!("0002_sync.sql"),
+    migration!("0003_territory.sql"),
+    migration!("0004_rep_detail.sql"),
+    migration!("0005_route_boxes.sql"),
 ];
 
 pub const DB_FILE: &str = "doorstep.db";
@@ -240,27 +241,59 @@ impl Ctx<'_> {
     }
 }
 
+/// Brings the schema up to date, refusing a database another build migrated (a file's hash
+/// differs, or a version this build does not know).
 fn migrate(conn: &mut Connection, clock: &dyn Clock) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL,
+            sha256 TEXT)",
     )?;
-    for (version, name, sql) in MIGRATIONS {
-        let tx = conn.transaction()?;
-        let done: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-            [version],
-            |r| r.get(0),
+    adopt_unhashed(conn)?;
+    // One writer at a time: a second process opening the file waits, then finds nothing to do.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let applied = tx
+        .prepare("SELECT version, sha256 FROM schema_migrations ORDER BY version")?
+        .query_map([], |r| {
+            Ok(migration::Applied {
+                version: r.get(0)?,
+                sha256: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let pending =
+        migration::pending(MIGRATIONS, &applied).map_err(|e| FieldError::Invalid(e.to_string()))?;
+    for m in pending {
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at, sha256)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![m.version(), m.name(), ts(clock.now()), m.sha256()],
         )?;
-        if !done {
-            tx.execute_batch(sql)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A database made before migrations were hashed has no `sha256` column. Nothing recorded
+/// which files it ran, so it takes this build's hashes of the versions it has.
+fn adopt_unhashed(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let hashed: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('schema_migrations') WHERE name = 'sha256')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !hashed {
+        tx.execute_batch("ALTER TABLE schema_migrations ADD COLUMN sha256 TEXT")?;
+        for m in MIGRATIONS {
             tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                params![version, name, ts(clock.now())],
+                "UPDATE schema_migrations SET sha256 = ?1 WHERE version = ?2",
+                params![m.sha256(), m.version()],
             )?;
         }
-        tx.commit()?;
     }
+    tx.commit()?;
     Ok(())
 }
 

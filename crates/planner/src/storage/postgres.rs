@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
 use bytes::BytesMut;
+use doorstep_domain::migration::{self, Applied, Migration};
 use postgres::error::SqlState;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, IsolationLevel, NoTls, Statement};
@@ -14,24 +15,24 @@ use super::sql::{Db, Dialect, Row, Val};
 use super::Backend;
 use crate::{PlannerError, Result};
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/postgres/0001_init.sql")),
-    (
-        2,
-        include_str!("../../migrations/postgres/0002_customers.sql"),
-    ),
-    (
-        3,
-        include_str!("../../migrations/postgres/0003_territories.sql"),
-    ),
-    (
-        4,
-        include_str!("../../migrations/postgres/0004_replacement_orders.sql"),
-    ),
-    (
-        5,
-        include_str!("../../migrations/postgres/0005_accounts.sql"),
-    ),
+/// One migration file of `crates/planner/migrations/postgres`.
+macro_rules! migration {
+    ($file:literal) => {
+        Migration {
+            file: $file,
+            sql: include_str!(concat!("../../migrations/postgres/", $file)),
+        }
+    };
+}
+
+/// Append-only: never edit one that has landed; each file's SHA-256 is in
+/// `migrations/postgres/MANIFEST`, and a database that applied another version is refused.
+pub const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init.sql"),
+    migration!("0002_customers.sql"),
+    migration!("0003_territories.sql"),
+    migration!("0004_replacement_orders.sql"),
+    migration!("0005_accounts.sql"),
 ];
 const RETRIES: usize = 8;
 
@@ -76,6 +77,28 @@ impl Drop for Lease<'_> {
     }
 }
 
+/// A database made before migrations were hashed has no `sha256` column. Nothing recorded
+/// which files it ran, so it takes this build's hashes of the versions it has.
+fn adopt_unhashed(tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    let hashed = tx
+        .query_opt(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = 'schema_migrations' AND column_name = 'sha256'",
+            &[],
+        )?
+        .is_some();
+    if !hashed {
+        tx.batch_execute("ALTER TABLE schema_migrations ADD COLUMN sha256 text")?;
+        for m in MIGRATIONS {
+            tx.execute(
+                "UPDATE schema_migrations SET sha256 = $1 WHERE version = $2",
+                &[&m.sha256(), &m.version()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// The server's own words when it sent any ("database \"x\" does not exist"), else the client's.
 fn reason(e: &postgres::Error) -> String {
     if let Some(d) = e.as_db_error() {
@@ -110,36 +133,44 @@ impl Postgres {
         Ok(pg)
     }
 
+    /// Brings the schema up to date, refusing a database another build migrated (a file's
+    /// hash differs, or a version this build does not know).
     fn migrate(&self) -> Result<()> {
         let mut lease = self.lease()?;
         let client = &mut lease.conn.as_mut().expect("leased").client;
         // Planners starting together take turns.
         client.batch_execute(
             "SELECT pg_advisory_lock(7166); \
-             CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY)",
+             CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, sha256 text)",
         )?;
         let result = (|| {
-            for (version, sql) in MIGRATIONS {
-                let mut tx = client.transaction()?;
-                let done = tx
-                    .query_opt(
-                        "SELECT 1 FROM schema_migrations WHERE version = $1",
-                        &[version],
-                    )?
-                    .is_some();
-                if !done {
-                    tx.batch_execute(sql)?;
-                    tx.execute(
-                        "INSERT INTO schema_migrations (version) VALUES ($1)",
-                        &[version],
-                    )?;
-                }
-                tx.commit()?;
+            let mut tx = client.transaction()?;
+            adopt_unhashed(&mut tx)?;
+            let applied = tx
+                .query(
+                    "SELECT version, sha256 FROM schema_migrations ORDER BY version",
+                    &[],
+                )?
+                .iter()
+                .map(|r| Applied {
+                    version: r.get(0),
+                    sha256: r.get::<_, Option<String>>(1).unwrap_or_default(),
+                })
+                .collect::<Vec<_>>();
+            let pending = migration::pending(MIGRATIONS, &applied)
+                .map_err(|e| PlannerError::Invalid(e.to_string()))?;
+            for m in pending {
+                tx.batch_execute(m.sql)?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, sha256) VALUES ($1, $2)",
+                    &[&m.version(), &m.sha256()],
+                )?;
             }
-            Ok::<_, postgres::Error>(())
+            tx.commit()?;
+            Ok::<_, PlannerError>(())
         })();
         client.batch_execute("SELECT pg_advisory_unlock(7166)")?;
-        Ok(result?)
+        result
     }
 
     fn lease(&self) -> Result<Lease<'_>> {
@@ -358,5 +389,31 @@ impl Db for PgDb<'_, '_> {
     fn query(&mut self, sql: &str, vals: &[Val]) -> Result<Vec<Row>> {
         let s = self.statement(sql)?;
         self.tx.query(&s, &params(vals))?.iter().map(row).collect()
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::MIGRATIONS;
+    use doorstep_domain::migration::check_manifest;
+
+    #[test]
+    fn every_landed_migration_is_listed_unchanged_in_the_manifest() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+        let manifest = std::fs::read_to_string(dir.join("MANIFEST")).unwrap();
+        if let Err(e) = check_manifest(&manifest, MIGRATIONS) {
+            panic!("migrations/postgres/MANIFEST: {e}");
+        }
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let build: Vec<&str> = MIGRATIONS.iter().map(|m| m.file).collect();
+        assert_eq!(
+            files, build,
+            "every file in migrations/postgres is one the store applies, in order"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use doorstep_domain::migration::{self, Applied, Migration};
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
@@ -10,29 +11,26 @@ use super::sql::{instant_text, sqlite_sql, Db, Dialect, Row, Val};
 use super::Backend;
 use crate::{PlannerError, Result};
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
-    (
-        2,
-        include_str!("../../migrations/sqlite/0002_scope_exits.sql"),
-    ),
-    (
-        3,
-        include_str!("../../migrations/sqlite/0003_customers.sql"),
-    ),
-    (
-        4,
-        include_str!("../../migrations/sqlite/0004_ops_name_their_event.sql"),
-    ),
-    (
-        5,
-        include_str!("../../migrations/sqlite/0005_territories.sql"),
-    ),
-    (
-        6,
-        include_str!("../../migrations/sqlite/0006_replacement_orders.sql"),
-    ),
-    (7, include_str!("../../migrations/sqlite/0007_accounts.sql")),
+/// One migration file of `crates/planner/migrations/sqlite`.
+macro_rules! migration {
+    ($file:literal) => {
+        Migration {
+            file: $file,
+            sql: include_str!(concat!("../../migrations/sqlite/", $file)),
+        }
+    };
+}
+
+/// Append-only: never edit one that has landed; each file's SHA-256 is in
+/// `migrations/sqlite/MANIFEST`, and a database that applied another version is refused.
+pub const MIGRATIONS: &[Migration] = &[
+    migration!("0001_init.sql"),
+    migration!("0002_scope_exits.sql"),
+    migration!("0003_customers.sql"),
+    migration!("0004_ops_name_their_event.sql"),
+    migration!("0005_territories.sql"),
+    migration!("0006_replacement_orders.sql"),
+    migration!("0007_accounts.sql"),
 ];
 
 pub struct Sqlite {
@@ -51,25 +49,7 @@ impl Sqlite {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)",
-        )?;
-        for (version, sql) in MIGRATIONS {
-            let tx = conn.transaction()?;
-            let done: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-                [version],
-                |r| r.get(0),
-            )?;
-            if !done {
-                tx.execute_batch(sql)?;
-                tx.execute(
-                    "INSERT INTO schema_migrations (version) VALUES (?1)",
-                    [version],
-                )?;
-            }
-            tx.commit()?;
-        }
+        migrate(&mut conn)?;
         Ok(Sqlite {
             conn: Mutex::new(conn),
         })
@@ -80,6 +60,59 @@ impl Sqlite {
             .lock()
             .map_err(|_| PlannerError::Internal("storage lock poisoned".into()))
     }
+}
+
+/// Brings the schema up to date, refusing a database another build migrated (a file's hash
+/// differs, or a version this build does not know).
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, sha256 TEXT)",
+    )?;
+    adopt_unhashed(conn)?;
+    // One writer at a time: a second process opening the file waits, then finds nothing to do.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let applied = tx
+        .prepare("SELECT version, sha256 FROM schema_migrations ORDER BY version")?
+        .query_map([], |r| {
+            Ok(Applied {
+                version: r.get(0)?,
+                sha256: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let pending = migration::pending(MIGRATIONS, &applied)
+        .map_err(|e| PlannerError::Invalid(e.to_string()))?;
+    for m in pending {
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, sha256) VALUES (?1, ?2)",
+            rusqlite::params![m.version(), m.sha256()],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A database made before migrations were hashed has no `sha256` column. Nothing recorded
+/// which files it ran, so it takes this build's hashes of the versions it has.
+fn adopt_unhashed(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let hashed: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('schema_migrations') WHERE name = 'sha256')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !hashed {
+        tx.execute_batch("ALTER TABLE schema_migrations ADD COLUMN sha256 TEXT")?;
+        for m in MIGRATIONS {
+            tx.execute(
+                "UPDATE schema_migrations SET sha256 = ?1 WHERE version = ?2",
+                rusqlite::params![m.sha256(), m.version()],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 impl Backend for Sqlite {
@@ -158,5 +191,31 @@ impl Db for SqliteDb<'_> {
             out.push(Row(vals));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::MIGRATIONS;
+    use doorstep_domain::migration::check_manifest;
+
+    #[test]
+    fn every_landed_migration_is_listed_unchanged_in_the_manifest() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let manifest = std::fs::read_to_string(dir.join("MANIFEST")).unwrap();
+        if let Err(e) = check_manifest(&manifest, MIGRATIONS) {
+            panic!("migrations/sqlite/MANIFEST: {e}");
+        }
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let build: Vec<&str> = MIGRATIONS.iter().map(|m| m.file).collect();
+        assert_eq!(
+            files, build,
+            "every file in migrations/sqlite is one the store applies, in order"
+        );
     }
 }
