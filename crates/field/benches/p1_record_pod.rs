@@ -14,7 +14,7 @@ use rusqlite::{params, Connection};
 const SAMPLES: usize = 1000;
 const WARMUP: usize = 50;
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = Arc::new(SystemClock);
     let mut store = Store::open(&dir.path().join("device"), clock.clone()).expect("store");
@@ -103,12 +103,27 @@ fn main() {
         ms(pod50),
         ms(pod99)
     );
+    let ratio = ms(pod50) / ms(raw50);
     println!(
-        "  ratio p50 {:.2}x   ratio p99 {:.2}x   (target <= 1.5x; p99 <= 10 ms: {})",
-        ms(pod50) / ms(raw50),
+        "  ratio p50 {:.2}x   ratio p99 {:.2}x   (target <= 1.5x: {}; p99 <= 10 ms: {})",
+        ratio,
         ms(pod99) / ms(raw99),
+        if ratio <= 1.5 { "met" } else { "NOT met" },
         if ms(pod99) <= 10.0 { "met" } else { "NOT met" }
     );
+    let mut missed = vec![];
+    if ratio > 1.5 {
+        missed.push(format!("p50 {ratio:.2}x the raw insert > 1.5x"));
+    }
+    if ms(pod99) > 10.0 {
+        missed.push(format!("p99 {:.3} ms > 10 ms", ms(pod99)));
+    }
+    if missed.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        eprintln!("P1 missed its target: {}", missed.join("; "));
+        std::process::ExitCode::FAILURE
+    }
 }
 
 fn pct(v: &mut [Duration], p: f64) -> Duration {
