@@ -6,6 +6,7 @@ mod photos;
 mod store;
 mod sync;
 mod territory;
+mod upgrade;
 
 use std::sync::Arc;
 
