@@ -12,7 +12,7 @@ use doorstep_domain::OrderLine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::logic::json;
+use super::sql::json;
 use super::sql::{p, Db, Val};
 use crate::{PlannerError, Result};
 
@@ -224,7 +224,7 @@ pub fn stop_details(db: &mut dyn Db, tenant: Uuid, stop_ids: &[Uuid]) -> Result<
     for chunk in stop_ids.chunks(500) {
         let mut params: Vec<Val> = vec![tenant.into()];
         params.extend(chunk.iter().map(Val::from));
-        let ids = super::logic::list(chunk.len(), 2);
+        let ids = super::sql::list(chunk.len(), 2);
         for r in db.query(
             &format!(
                 "SELECT stop_id, id, sku, description, ordered_qty, unit, barcode FROM order_lines

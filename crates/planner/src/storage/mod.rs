@@ -1,11 +1,15 @@
 //! One storage trait, one implementation per database, chosen from the URL at start-up.
 
 pub mod accounts;
-mod logic;
+mod blobs;
+mod import;
 mod postgres;
+mod routes;
 pub mod sql;
 mod sqlite;
+mod sync;
 mod territories;
+mod users;
 
 use chrono::{DateTime, Utc};
 use doorstep_domain::sync::{OpBody, PullRequest, PullResponse, PushRequest, PushResponse};
@@ -208,7 +212,8 @@ pub trait Backend: Send + Sync {
     fn read<T>(&self, f: &mut dyn FnMut(&mut dyn Db) -> Result<T>) -> Result<T>;
 }
 
-/// The planner's storage on a SQL backend: the rules in `logic.rs`, each in one transaction.
+/// The planner's storage on a SQL backend: the rules in one module per subject (users,
+/// routes, sync, blobs, import, territories, accounts), each operation in one transaction.
 pub struct SqlStorage<B>(pub B);
 
 pub type SqliteStorage = SqlStorage<Sqlite>;
@@ -231,11 +236,11 @@ impl PostgresStorage {
 
 impl<B: Backend> Storage for SqlStorage<B> {
     fn create_tenant(&self, id: Uuid, name: &str) -> Result<()> {
-        self.0.write(&mut |db| logic::create_tenant(db, id, name))
+        self.0.write(&mut |db| users::create_tenant(db, id, name))
     }
 
     fn create_user(&self, tenant: Uuid, user: &User) -> Result<()> {
-        self.0.write(&mut |db| logic::create_user(db, tenant, user))
+        self.0.write(&mut |db| users::create_user(db, tenant, user))
     }
 
     fn add_enrolment_code(
@@ -246,7 +251,7 @@ impl<B: Backend> Storage for SqlStorage<B> {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         self.0
-            .write(&mut |db| logic::add_enrolment_code(db, tenant, user, code_hash, expires_at))
+            .write(&mut |db| users::add_enrolment_code(db, tenant, user, code_hash, expires_at))
     }
 
     fn add_user_token(
@@ -257,7 +262,7 @@ impl<B: Backend> Storage for SqlStorage<B> {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.0
-            .write(&mut |db| logic::add_user_token(db, tenant, user, token_hash, now))
+            .write(&mut |db| users::add_user_token(db, tenant, user, token_hash, now))
     }
 
     fn enroll(
@@ -269,55 +274,55 @@ impl<B: Backend> Storage for SqlStorage<B> {
         now: DateTime<Utc>,
     ) -> Result<(Principal, String)> {
         self.0
-            .write(&mut |db| logic::enroll(db, code_hash, device_id, device_name, token_hash, now))
+            .write(&mut |db| users::enroll(db, code_hash, device_id, device_name, token_hash, now))
     }
 
     fn principal(&self, token_hash: &str) -> Result<Option<Principal>> {
-        self.0.read(&mut |db| logic::principal(db, token_hash))
+        self.0.read(&mut |db| users::principal(db, token_hash))
     }
 
     fn revoke_device(&self, tenant: Uuid, device_id: Uuid, now: DateTime<Utc>) -> Result<()> {
         self.0
-            .write(&mut |db| logic::revoke_device(db, tenant, device_id, now))
+            .write(&mut |db| users::revoke_device(db, tenant, device_id, now))
     }
 
     fn save_route(&self, tenant: Uuid, route: &Route, courier: Option<Uuid>) -> Result<u64> {
         self.0
-            .write(&mut |db| logic::save_route(db, tenant, route, courier))
+            .write(&mut |db| routes::save_route(db, tenant, route, courier))
     }
 
     fn assign_route(&self, tenant: Uuid, route: Uuid, courier: Uuid) -> Result<u64> {
         self.0
-            .write(&mut |db| logic::assign_route(db, tenant, route, courier))
+            .write(&mut |db| routes::assign_route(db, tenant, route, courier))
     }
 
     fn edit_stop(&self, tenant: Uuid, stop: Uuid, edit: &StopEdit) -> Result<u64> {
         self.0
-            .write(&mut |db| logic::edit_stop(db, tenant, stop, edit))
+            .write(&mut |db| routes::edit_stop(db, tenant, stop, edit))
     }
 
     fn route_report(&self, tenant: Uuid, route: Uuid) -> Result<RouteReport> {
         self.0
-            .read(&mut |db| logic::route_report(db, tenant, route))
+            .read(&mut |db| routes::route_report(db, tenant, route))
     }
 
     fn push(&self, who: &Principal, req: &PushRequest, now: DateTime<Utc>) -> Result<PushResponse> {
-        let device = logic::check_push(who, req)?;
+        let device = sync::check_push(who, req)?;
         self.0
-            .write(&mut |db| logic::push(db, who, device, req, now))
+            .write(&mut |db| sync::push(db, who, device, req, now))
     }
 
     fn pull(&self, who: &Principal, req: &PullRequest) -> Result<PullResponse> {
         if self.0.dialect() == sql::Dialect::Postgres {
             self.0
-                .write(&mut |db| logic::number_changes(db, who.tenant_id))?;
+                .write(&mut |db| sync::number_changes(db, who.tenant_id))?;
         }
-        self.0.read(&mut |db| logic::pull(db, who, req))
+        self.0.read(&mut |db| sync::pull(db, who, req))
     }
 
     fn blob_offset(&self, tenant: Uuid, sha256: &str) -> Result<u64> {
         self.0
-            .read(&mut |db| logic::blob_offset(db, tenant, sha256))
+            .read(&mut |db| blobs::blob_offset(db, tenant, sha256))
     }
 
     fn blob_append(
@@ -328,10 +333,10 @@ impl<B: Backend> Storage for SqlStorage<B> {
         total: u64,
         bytes: &[u8],
     ) -> Result<u64> {
-        if total == 0 || total > logic::MAX_BLOB_BYTES {
+        if total == 0 || total > blobs::MAX_BLOB_BYTES {
             return Err(PlannerError::TooLarge(format!(
                 "a photo must be between 1 byte and {} bytes",
-                logic::MAX_BLOB_BYTES
+                blobs::MAX_BLOB_BYTES
             )));
         }
         if offset + bytes.len() as u64 > total {
@@ -341,7 +346,7 @@ impl<B: Backend> Storage for SqlStorage<B> {
         }
         // A wrong hash commits the removal of the partial bytes, then refuses.
         self.0
-            .write(&mut |db| logic::blob_append(db, tenant, sha256, offset, total, bytes))?
+            .write(&mut |db| blobs::blob_append(db, tenant, sha256, offset, total, bytes))?
             .ok_or_else(|| {
                 PlannerError::HashMismatch(
                     "the photo's bytes do not match its SHA-256 name; send it again".into(),
@@ -350,15 +355,15 @@ impl<B: Backend> Storage for SqlStorage<B> {
     }
 
     fn blob(&self, tenant: Uuid, sha256: &str) -> Result<Option<Vec<u8>>> {
-        self.0.read(&mut |db| logic::blob(db, tenant, sha256))
+        self.0.read(&mut |db| blobs::blob(db, tenant, sha256))
     }
 
     fn import(&self, tenant: Uuid, import: &Import) -> Result<Imported> {
-        self.0.write(&mut |db| logic::import(db, tenant, import))
+        self.0.write(&mut |db| import::import(db, tenant, import))
     }
 
     fn event(&self, tenant: Uuid, id: Uuid) -> Result<Option<OpBody>> {
-        self.0.read(&mut |db| logic::event(db, tenant, id))
+        self.0.read(&mut |db| routes::event(db, tenant, id))
     }
 
     fn save_territories(&self, tenant: Uuid, list: &[NewTerritory]) -> Result<Vec<Uuid>> {

@@ -1,6 +1,7 @@
 //! The small SQL layer both stores share: values, rows and one transaction handle.
 //!
-//! The business rules live once, in `logic.rs`, written against [`Db`]. SQL is written with
+//! The business rules live once, in one module per subject (`users.rs`, `routes.rs`, `sync.rs`,
+//! `blobs.rs`, `import.rs`, …), written against [`Db`]. SQL is written with
 //! `$1`-style parameters and in the subset both SQLite and PostgreSQL speak (`ON CONFLICT DO
 //! NOTHING`, `RETURNING`, `EXISTS`); where they differ, [`Dialect`] names the difference.
 
@@ -256,6 +257,57 @@ pub fn sqlite_sql(sql: &str) -> String {
         }
     }
     out
+}
+
+/// A value stored as its serde name (a role, a status), read back.
+pub(super) fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| PlannerError::Internal(format!("stored value \"{s}\" is unknown")))
+}
+
+/// A value as the JSON text it is stored as.
+pub(super) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| PlannerError::Internal(e.to_string()))
+}
+
+/// `($s, $s+1, …)` groups for a multi-row statement: `rows` groups of `cols` parameters.
+pub(super) fn groups(rows: usize, cols: usize, start: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", start + r * cols + c));
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// `$s, $s+1, …` for an `IN (…)` list of `n` parameters.
+pub(super) fn list(n: usize, start: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `insert VALUES (…), (…) suffix` for `rows`, in statements of at most 1,000 rows (well under
+/// both databases' parameter limits).
+pub(super) fn insert_rows<const N: usize>(
+    db: &mut dyn Db,
+    insert: &str,
+    suffix: &str,
+    rows: &[[Val; N]],
+) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        let sql = format!("{insert} VALUES {}{suffix}", groups(chunk.len(), N, 1));
+        let params: Vec<Val> = chunk.iter().flatten().cloned().collect();
+        db.exec(&sql, &params)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

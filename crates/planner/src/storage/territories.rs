@@ -177,7 +177,7 @@ pub fn scope(
     for chunk in routes.chunks(500) {
         let mut params: Vec<Val> = vec![tenant.into()];
         params.extend(chunk.iter().map(Val::from));
-        let ids = super::logic::list(chunk.len(), 2);
+        let ids = super::sql::list(chunk.len(), 2);
         let damaged = damaged_stops(db, &ids, &params)?;
         let rows = db.query(
             &format!(
@@ -202,7 +202,7 @@ pub fn scope(
                 lon: r.real(3)?,
                 window_start: r.clock(4)?,
                 window_end: r.clock(5)?,
-                status: super::logic::parse(&r.text(6)?)?,
+                status: super::sql::parse(&r.text(6)?)?,
                 cancelled: r.flag(7)?,
                 damaged: damaged.contains(&id),
                 courier_name: r.text(10)?,
