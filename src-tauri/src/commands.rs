@@ -10,8 +10,8 @@ use doorstep_field::photos::prepare;
 use doorstep_field::store::RepFilter;
 use doorstep_field::sync::{self, Enrolled, HttpTransport};
 use doorstep_field::views::{
-    AccountCard, DeliveryDetail, PhotoRef, RejectionView, RouteView, Saved, StopDetail, SyncState,
-    TerritoryDay, TerritorySummary,
+    AccountCard, DeliveryDetail, MapSettings, PhotoRef, RejectionView, RouteView, Saved,
+    StopDetail, SyncState, TerritoryDay, TerritorySummary,
 };
 use doorstep_field::Store;
 use tauri::ipc::{InvokeBody, Request};
@@ -224,12 +224,6 @@ pub async fn photo<R: Runtime>(app: AppHandle<R>, sha256: String) -> Answer<taur
     })
     .await
     .map_err(|_| CommandError::internal())?
-}
-
-#[derive(serde::Serialize)]
-pub struct MapSettings {
-    /// A raster tile URL template ({z}/{x}/{y}); `None` draws the map with no tiles.
-    tile_url: Option<String>,
 }
 
 /// How the map is drawn: territories and deliveries always; tiles only when configured.

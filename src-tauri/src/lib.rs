@@ -7,41 +7,44 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use doorstep_domain::Clock;
 use doorstep_field::sync::{Backoff, HttpTransport, SplitMix64, SyncEngine};
 use doorstep_field::{Store, SystemClock};
 use tauri::{Manager, Runtime};
 
 use commands::Engine;
 
+include!("command_list.rs");
+
+/// Every command's name, as the UI invokes it: the one list (src/command_list.rs).
+pub const COMMANDS: &[&str] = {
+    macro_rules! names {
+        ($($c:ident),* $(,)?) => {
+            &[$(stringify!($c)),*]
+        };
+    }
+    with_commands!(names)
+};
+
 /// The app's commands and state on any runtime, so tests run the real commands on
 /// `tauri::test::mock_builder()`.
 pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::route_today,
-        commands::stop_detail,
-        commands::advance_stop,
-        commands::import_photo,
-        commands::record_pod,
-        commands::record_failed_attempt,
-        commands::record_condition_note,
-        commands::sync_state,
-        commands::enroll,
-        commands::sync_now,
-        commands::rejections,
-        commands::mark_rejections_seen,
-        commands::territories,
-        commands::territory_day,
-        commands::delivery_detail,
-        commands::account_card,
-        commands::record_resolution,
-        commands::photo,
-        commands::map_settings,
-    ])
+    macro_rules! handler {
+        ($($c:ident),* $(,)?) => {
+            tauri::generate_handler![$(commands::$c),*]
+        };
+    }
+    builder.invoke_handler(with_commands!(handler))
 }
 
-/// Opens the device store in `dir` and hands it to the app.
-pub fn manage_store<R: Runtime>(app: &tauri::App<R>, dir: &std::path::Path) -> Result<(), String> {
-    let store = Store::open(dir, Arc::new(SystemClock))
+/// Opens the device store in `dir` on `clock` (the system's in the app, a fake one in tests)
+/// and hands it to the app.
+pub fn manage_store<R: Runtime>(
+    app: &tauri::App<R>,
+    dir: &std::path::Path,
+    clock: Arc<dyn Clock>,
+) -> Result<(), String> {
+    let store = Store::open(dir, clock)
         .map_err(|e| format!("could not open the store in {}: {e}", dir.display()))?;
     store
         .sweep_orphan_photos()
@@ -124,7 +127,7 @@ pub fn run() {
     build(tauri::Builder::default())
         .setup(|app| {
             let dir = data_dir(app)?;
-            manage_store(app, &dir)?;
+            manage_store(app, &dir, Arc::new(SystemClock))?;
             start_sync(app, &dir)?;
             Ok(())
         })

@@ -1,7 +1,15 @@
 //! The app's real commands on `tauri::test::mock_builder()`: what the UI sends, what it gets
 //! back, and how errors cross the boundary as `{code, message}`.
 
+mod contract;
+mod fixtures;
+mod generated;
+
 use std::path::Path;
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use doorstep_domain::{Clock, FakeClock};
 
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -15,16 +23,25 @@ struct TestApp {
     _app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
     dir: tempfile::TempDir,
+    /// The app's clock: never the machine's date or time zone.
+    clock: Arc<FakeClock>,
 }
 
 impl TestApp {
-    /// The real app builder with a store in a temp dir holding today's demo route.
+    /// The real app builder on a fake clock (Wednesday 2026-11-25, 08:30 in Amsterdam), with
+    /// a store in a temp dir holding that day's demo route.
     fn start() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FakeClock::with_offset(
+            chrono::Utc
+                .with_ymd_and_hms(2026, 11, 25, 7, 30, 0)
+                .unwrap(),
+            3600,
+        ));
         let app = doorstep_app::build(mock_builder())
             .build(mock_context(noop_assets()))
             .expect("the app builds");
-        doorstep_app::manage_store(&app, dir.path()).expect("the store opens");
+        doorstep_app::manage_store(&app, dir.path(), clock.clone()).expect("the store opens");
         let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .unwrap();
@@ -32,20 +49,145 @@ impl TestApp {
             _app: app,
             webview,
             dir,
+            clock,
         };
         t.load_demo();
         t
     }
 
+    /// A second connection to the app's store, on the app's clock.
+    fn store(&self) -> doorstep_field::Store {
+        doorstep_field::Store::open(self.dir.path(), self.clock.clone()).unwrap()
+    }
+
     fn load_demo(&self) {
-        let mut store = doorstep_field::Store::open(
-            self.dir.path(),
-            std::sync::Arc::new(doorstep_field::SystemClock),
-        )
-        .unwrap();
+        let mut store = self.store();
         let today = store.clock().today();
         let route = doorstep_domain::demo::amsterdam_route(today, store.clock());
         store.routes().import(&route).unwrap();
+    }
+
+    /// A sales rep's cache: the territory "West" and the stops of the day's demo route, those
+    /// west of 4.888° inside it. Returns the route and the territory's id.
+    fn load_territory(&self) -> (doorstep_domain::Route, uuid::Uuid) {
+        use doorstep_domain::account::{Account, Contact, DoorEvent};
+        use doorstep_domain::sync::{ScopeStop, TerritoryState};
+        use doorstep_domain::{LineOutcome, ShortfallReason, StopStatus};
+        use doorstep_field::store::RepStop;
+
+        let mut store = self.store();
+        let today = store.clock().today();
+        let route = doorstep_domain::demo::amsterdam_route(today, store.clock());
+        let area = json!({"type": "Polygon", "coordinates": [[
+            [4.80, 52.30], [4.888, 52.30], [4.888, 52.42], [4.80, 52.42], [4.80, 52.30]]]});
+        let territory = TerritoryState {
+            id: uuid::Uuid::from_u128(1),
+            name: "West".into(),
+            area,
+        };
+        // The first stop inside is a B2B account's, delivered short this morning.
+        let first = route.stops.iter().find(|s| in_west(s)).unwrap();
+        let account = Account {
+            id: uuid::Uuid::from_u128(2),
+            name: first.customer_name.clone(),
+            address: first.address.clone(),
+            lat: first.lat,
+            lon: first.lon,
+            contacts: vec![Contact {
+                name: "Fleur Jansen".into(),
+                role: Some("store manager".into()),
+                phone: Some("+31205550199".into()),
+                email: None,
+            }],
+            plan: None,
+        };
+        let short = DoorEvent {
+            id: uuid::Uuid::from_u128(3),
+            kind: "pod".into(),
+            captured_at: self.clock.now() - chrono::Duration::hours(1),
+            summary: format!("Delivered to Fleur Jansen, 1 line short"),
+            lines: first
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| LineOutcome {
+                    line_id: l.id,
+                    delivered_qty: if i == 0 {
+                        l.ordered_qty - 1
+                    } else {
+                        l.ordered_qty
+                    },
+                    shortfall_reason: (i == 0).then_some(ShortfallReason::Damaged),
+                    note: None,
+                })
+                .collect(),
+            photos: vec![],
+        };
+        let stops: Vec<RepStop> = route
+            .stops
+            .iter()
+            .map(|s| {
+                let is_first = s.id == first.id;
+                RepStop::from(&ScopeStop {
+                    id: s.id,
+                    route_id: route.id,
+                    date: route.date,
+                    position: s.position,
+                    customer_name: s.customer_name.clone(),
+                    address: s.address.clone(),
+                    lat: s.lat,
+                    lon: s.lon,
+                    window_start: s.window_start,
+                    window_end: s.window_end,
+                    status: if is_first {
+                        StopStatus::PartlyDelivered
+                    } else {
+                        s.status
+                    },
+                    cancelled: false,
+                    damaged: false,
+                    courier_name: route.courier_name.clone(),
+                    territory_id: in_west(s).then_some(territory.id),
+                    route_version: 1,
+                    customer_id: is_first.then_some(account.id),
+                    contact_name: s.contact_name.clone(),
+                    contact_phone: s.contact_phone.clone(),
+                    lines: s.lines.clone(),
+                    events: if is_first {
+                        vec![short.clone()]
+                    } else {
+                        vec![]
+                    },
+                    resolutions: vec![],
+                })
+            })
+            .collect();
+        let id = territory.id;
+        store
+            .territory()
+            .replace_with_accounts(
+                &[territory],
+                &stops,
+                &[account],
+                today - chrono::Duration::days(14),
+                today + chrono::Duration::days(2),
+            )
+            .unwrap();
+        (route, id)
+    }
+
+    /// Marks a stop cancelled as a pull from the planner does (`stops.cancelled`), without a
+    /// planner.
+    fn cancel(&self, stop_id: &Value) {
+        let db = rusqlite::Connection::open(self.dir.path().join(doorstep_field::store::DB_FILE))
+            .unwrap();
+        let n = db
+            .execute(
+                "UPDATE stops SET cancelled = 1 WHERE id = ?1",
+                [stop_id.as_str().unwrap()],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "the stop to cancel is on the phone");
     }
 
     fn invoke(&self, cmd: &str, body: InvokeBody) -> Result<Value, Value> {
@@ -67,6 +209,11 @@ impl TestApp {
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         self.invoke(cmd, InvokeBody::Json(args))
     }
+}
+
+/// The rep's territory in these tests: the west of the demo route.
+fn in_west(s: &doorstep_domain::Stop) -> bool {
+    s.lon < 4.888
 }
 
 #[test]
@@ -167,7 +314,8 @@ fn errors_cross_as_code_and_message_and_save_nothing() {
         .unwrap_err();
     assert_eq!(
         err,
-        json!({ "code": "invalid", "message": "add a note saying why the delivery failed" })
+        json!({ "code": "invalid", "message": "Add a note saying why the delivery failed." }),
+        "the refusal crosses as a code and the engine's sentence"
     );
 
     let err = app
@@ -271,57 +419,10 @@ fn enrolling_with_an_unreachable_planner_answers_in_words_and_keeps_the_app_work
 /// delivery, a resolution recorded (and refused outside the territory), the map's settings.
 #[test]
 fn a_reps_commands_read_and_write_as_the_ui_expects() {
-    use doorstep_domain::sync::{ScopeStop, TerritoryState};
-    use doorstep_field::store::RepStop;
-
     let app = TestApp::start();
-    let mut store = doorstep_field::Store::open(
-        app.dir.path(),
-        std::sync::Arc::new(doorstep_field::SystemClock),
-    )
-    .unwrap();
-    let today = store.clock().today();
-    let route = doorstep_domain::demo::amsterdam_route(today, store.clock());
-    let area = json!({"type": "Polygon", "coordinates": [[
-        [4.80, 52.30], [4.888, 52.30], [4.888, 52.42], [4.80, 52.42], [4.80, 52.30]]]});
-    let territory = TerritoryState {
-        id: uuid::Uuid::from_u128(1),
-        name: "West".into(),
-        area: area.clone(),
-    };
-    let inside = |s: &doorstep_domain::Stop| s.lon < 4.888;
-    let stops: Vec<RepStop> = route
-        .stops
-        .iter()
-        .map(|s| {
-            RepStop::from(&ScopeStop {
-                id: s.id,
-                route_id: route.id,
-                date: route.date,
-                position: s.position,
-                customer_name: s.customer_name.clone(),
-                address: s.address.clone(),
-                lat: s.lat,
-                lon: s.lon,
-                window_start: s.window_start,
-                window_end: s.window_end,
-                status: s.status,
-                cancelled: false,
-                damaged: false,
-                courier_name: route.courier_name.clone(),
-                territory_id: inside(s).then_some(territory.id),
-                route_version: 1,
-                customer_id: None,
-                contact_name: s.contact_name.clone(),
-                contact_phone: s.contact_phone.clone(),
-                lines: s.lines.clone(),
-                events: vec![],
-                resolutions: vec![],
-            })
-        })
-        .collect();
-    store.territory().apply(&[territory], &stops).unwrap();
-    drop(store);
+    let (route, _territory) = app.load_territory();
+    let today = app.clock.today();
+    let inside = in_west;
     let (mine, theirs) = (
         route.stops.iter().find(|s| inside(s)).unwrap(),
         route.stops.iter().find(|s| !inside(s)).unwrap(),

@@ -79,15 +79,21 @@ impl utoipa::ToSchema for SignaturePoint {}
 
 /// A signature as vector strokes on a canvas of `width` × `height`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signature {
     pub width: u32,
     pub height: u32,
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "Array<Array<[number, number, number] | { x: number; y: number; t: number }>>")
+    )]
     pub strokes: Vec<Vec<SignaturePoint>>,
 }
 
 /// A position fix from the phone. A fix at exactly 0,0 is what a stub reports: no fix.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GpsFix {
     pub lat: f64,
@@ -96,6 +102,7 @@ pub struct GpsFix {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShortfallReason {
@@ -107,6 +114,7 @@ pub enum ShortfallReason {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
@@ -118,6 +126,7 @@ pub enum FailureReason {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoteCategory {
@@ -131,6 +140,7 @@ pub enum NoteCategory {
 
 /// What was handed over on one order line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineOutcome {
     pub line_id: Uuid,
@@ -170,6 +180,7 @@ impl PodOutcome {
 
 /// A proof of delivery as the courier enters it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPod {
@@ -184,6 +195,7 @@ pub struct NewPod {
     pub lines: Vec<LineOutcome>,
     /// The proof of delivery this one corrects, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub corrects: Option<Uuid>,
 }
 
@@ -207,6 +219,7 @@ pub struct Pod {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewFailedAttempt {
@@ -234,6 +247,7 @@ pub struct FailedAttempt {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewConditionNote {
@@ -354,17 +368,21 @@ impl NewPod {
         self.recipient_name = self.recipient_name.trim().to_owned();
         if self.recipient_name.is_empty() {
             return Err(DomainError::invalid(
-                "type the name of the person who took the delivery",
+                "Type the name of the person who took the delivery.",
             ));
         }
-        check_len("the recipient's name", &self.recipient_name, MAX_NAME_CHARS)?;
+        if self.recipient_name.chars().count() > MAX_NAME_CHARS {
+            return Err(DomainError::invalid(format!(
+                "The name is too long: {MAX_NAME_CHARS} characters at most."
+            )));
+        }
         if let Some(sig) = &self.signature {
             sig.validate()?;
         }
         check_photos(&self.photos)?;
         if self.signature.is_none() && self.photos.is_empty() {
             return Err(DomainError::invalid(
-                "add a signature or a photo as proof of delivery",
+                "Add a photo or a signature as proof of delivery.",
             ));
         }
         self.gps = GpsFix::clean(self.gps)?;
@@ -374,13 +392,13 @@ impl NewPod {
         for outcome in &mut self.lines {
             let Some(line) = stop.line(outcome.line_id) else {
                 return Err(DomainError::invalid(
-                    "a delivered line is not part of this stop's order",
+                    "An item of this proof is not on this stop's order.",
                 ));
             };
             if !seen.insert(outcome.line_id) {
                 return Err(DomainError::invalid(format!(
-                    "line {} is listed twice",
-                    line.sku
+                    "“{}” is listed twice.",
+                    line.description
                 )));
             }
             outcome.note = clean_opt(outcome.note.take());
@@ -389,30 +407,27 @@ impl NewPod {
             }
             if outcome.delivered_qty > line.ordered_qty {
                 return Err(DomainError::invalid(format!(
-                    "{}: delivered {} but only {} {} were ordered",
-                    line.description, outcome.delivered_qty, line.ordered_qty, line.unit
+                    "The quantity for “{}” must be between 0 and {}.",
+                    line.description, line.ordered_qty
                 )));
             }
             let is_short = outcome.delivered_qty < line.ordered_qty;
             match (is_short, outcome.shortfall_reason) {
                 (true, None) => {
                     return Err(DomainError::invalid(format!(
-                        "{}: say why {} of {} {} were not delivered",
-                        line.description,
-                        line.ordered_qty - outcome.delivered_qty,
-                        line.ordered_qty,
-                        line.unit
+                        "Choose why “{}” is short.",
+                        line.description
                     )))
                 }
                 (false, Some(_)) => {
                     return Err(DomainError::invalid(format!(
-                        "{}: delivered in full, so it needs no shortfall reason",
+                        "“{}” is delivered in full, so it needs no reason for a shortfall.",
                         line.description
                     )))
                 }
                 (true, Some(ShortfallReason::Other)) if outcome.note.is_none() => {
                     return Err(DomainError::invalid(format!(
-                        "{}: add a note saying what happened",
+                        "Add a note saying why “{}” is short.",
                         line.description
                     )))
                 }
@@ -422,7 +437,7 @@ impl NewPod {
         }
         if seen.len() != stop.lines.len() {
             return Err(DomainError::invalid(format!(
-                "every order line needs an outcome ({} of {} given)",
+                "Every item of the order needs an outcome ({} of {} given).",
                 seen.len(),
                 stop.lines.len()
             )));
@@ -459,7 +474,7 @@ impl NewFailedAttempt {
         }
         if self.reason == FailureReason::Other && self.note.is_none() {
             return Err(DomainError::invalid(
-                "add a note saying why the delivery failed",
+                "Add a note saying why the delivery failed.",
             ));
         }
         if let Some(p) = &self.photo {
@@ -489,7 +504,7 @@ impl NewConditionNote {
         check_photos(&self.photos)?;
         if self.text.is_empty() && self.photos.is_empty() {
             return Err(DomainError::invalid(
-                "describe the condition in words or add a photo",
+                "Describe the condition in words or add a photo.",
             ));
         }
         if let Some(line) = self.line_id {
@@ -577,7 +592,11 @@ mod tests {
         let mut pod = full_pod(&stop);
         pod.lines[0].delivered_qty -= 1;
         let err = pod.clone().validate(&stop).unwrap_err();
-        assert!(err.to_string().contains("say why"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!("Choose why “{}” is short.", stop.lines[0].description),
+            "a short line names the item whose reason is missing"
+        );
         pod.lines[0].shortfall_reason = Some(ShortfallReason::Damaged);
         let (_, outcome) = pod.validate(&stop).unwrap();
         assert_eq!(outcome, PodOutcome::PartlyDelivered);
@@ -593,7 +612,10 @@ mod tests {
         let mut missing_line = full_pod(&stop);
         missing_line.lines.pop();
         let err = missing_line.validate(&stop).unwrap_err();
-        assert!(err.to_string().contains("every order line"), "{err}");
+        assert!(
+            err.to_string().contains("Every item of the order"),
+            "a proof without every line says so: {err}"
+        );
 
         let mut no_proof = full_pod(&stop);
         no_proof.signature = None;

@@ -31,6 +31,7 @@ pub struct StopFacts {
 
 /// How a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "standing", rename_all = "snake_case")]
 pub enum Standing {
     /// Not due yet, and the route can make its window.
@@ -50,6 +51,7 @@ pub enum Standing {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "because", rename_all = "snake_case")]
 pub enum LateBecause {
     /// The window closed before a delivery.
@@ -184,6 +186,7 @@ pub fn assess_route(
 /// One delivery inside a sales rep's territories, with how it stands: a line of the rep's
 /// list, on the planner (`GET /v1/territories/deliveries`) and on the phone alike.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     pub stop_id: Uuid,

@@ -21,7 +21,7 @@ pub use event::{
     NewFailedAttempt, NewPod, NoteCategory, Pod, PodOutcome, ShortfallReason, Signature,
     SignaturePoint,
 };
-pub use route::{CustomerKind, OrderLine, Route, Stop, StopStatus};
+pub use route::{CustomerKind, OrderLine, Route, Stop, StopActions, StopStatus};
 
 /// A photo's name: the lowercase hex SHA-256 of its stored bytes.
 pub type PhotoHash = String;

@@ -10,6 +10,7 @@ use crate::event::MAX_TEXT_CHARS;
 use crate::DomainError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Resolution {
@@ -42,6 +43,7 @@ pub enum Resolution {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReplacementLine {
     pub line_id: Uuid,
@@ -69,13 +71,20 @@ pub struct ResolutionEntry {
     pub by: String,
 }
 
-fn text(what: &str, s: &str) -> Result<(), DomainError> {
+/// The day a promise of a new delivery starts from: the day after today, and after the
+/// delivery's own `date` (a delivery planned for later is promised after that day).
+pub fn suggested_promise_date(date: NaiveDate, today: NaiveDate) -> NaiveDate {
+    date.max(today).succ_opt().unwrap_or(NaiveDate::MAX)
+}
+
+/// `empty` is the plain sentence that asks for the missing text.
+fn text(empty: &str, s: &str) -> Result<(), DomainError> {
     if s.trim().is_empty() {
-        return Err(DomainError::invalid(format!("{what} cannot be empty")));
+        return Err(DomainError::invalid(empty));
     }
     if s.chars().count() > MAX_TEXT_CHARS {
         return Err(DomainError::invalid(format!(
-            "{what} is longer than {MAX_TEXT_CHARS} characters"
+            "The text is too long: {MAX_TEXT_CHARS} characters at most."
         )));
     }
     Ok(())
@@ -83,11 +92,34 @@ fn text(what: &str, s: &str) -> Result<(), DomainError> {
 
 impl Resolution {
     /// Checks it says something usable; `ordered` gives each line of the stop and its
-    /// ordered quantity.
+    /// ordered quantity (the planner's form, which knows no descriptions).
     pub fn validate(&self, ordered: &[(Uuid, u32)]) -> Result<(), DomainError> {
-        let note = |n: &Option<String>| n.as_deref().map_or(Ok(()), |n| text("the note", n));
+        self.check(|id| {
+            ordered
+                .iter()
+                .find(|(l, _)| *l == id)
+                .map(|(_, qty)| (*qty, None))
+        })
+    }
+
+    /// Like [`Resolution::validate`], naming each line by its description in the messages:
+    /// what the phone checks against the delivery's order lines.
+    pub fn validate_lines(&self, lines: &[crate::OrderLine]) -> Result<(), DomainError> {
+        self.check(|id| {
+            lines
+                .iter()
+                .find(|l| l.id == id)
+                .map(|l| (l.ordered_qty, Some(l.description.as_str())))
+        })
+    }
+
+    fn check<'a>(
+        &self,
+        line: impl Fn(Uuid) -> Option<(u32, Option<&'a str>)>,
+    ) -> Result<(), DomainError> {
+        let note = |n: &Option<String>| n.as_deref().map_or(Ok(()), |n| text("Write the note.", n));
         match self {
-            Resolution::Note { text: t } => text("the note", t),
+            Resolution::Note { text: t } => text("Write the note.", t),
             Resolution::Promise {
                 window_start,
                 window_end,
@@ -96,34 +128,33 @@ impl Resolution {
             } => {
                 if window_end <= window_start {
                     return Err(DomainError::invalid(
-                        "the promised window must end after it starts",
+                        "The new window must end after it starts.",
                     ));
                 }
                 note(n)
             }
             Resolution::Replacement { lines, note: n } => {
                 if lines.is_empty() {
-                    return Err(DomainError::invalid(
-                        "a replacement needs at least one line",
-                    ));
+                    return Err(DomainError::invalid("Choose at least one item to replace."));
                 }
                 for l in lines {
-                    let Some((_, max)) = ordered.iter().find(|(id, _)| *id == l.line_id) else {
+                    let Some((max, name)) = line(l.line_id) else {
                         return Err(DomainError::invalid(format!(
-                            "line {} is not on this delivery",
+                            "Line {} is not on this delivery.",
                             l.line_id
                         )));
                     };
-                    if l.qty == 0 || l.qty > *max {
+                    if l.qty == 0 || l.qty > max {
+                        let what = name.map_or_else(|| "An item".to_owned(), |n| format!("“{n}”"));
                         return Err(DomainError::invalid(format!(
-                            "a replacement of {} is not between 1 and the {max} ordered",
+                            "{what}: a replacement of {} is not between 1 and the {max} ordered.",
                             l.qty
                         )));
                     }
                 }
                 note(n)
             }
-            Resolution::Escalate { reason } => text("the reason to escalate", reason),
+            Resolution::Escalate { reason } => text("Say why dispatch must look at it.", reason),
         }
     }
 
@@ -215,6 +246,58 @@ mod tests {
     }
 
     #[test]
+    fn a_promise_is_suggested_for_the_day_after_today_or_after_the_delivery() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        assert_eq!(
+            suggested_promise_date(d(24), d(25)),
+            d(26),
+            "yesterday's delivery is promised for tomorrow"
+        );
+        assert_eq!(
+            suggested_promise_date(d(27), d(25)),
+            d(28),
+            "a delivery planned later is promised the day after it"
+        );
+    }
+
+    #[test]
+    fn replacement_messages_name_the_item_when_the_lines_are_known() {
+        let line = crate::OrderLine {
+            id: Uuid::from_u128(7),
+            sku: "FLR-25".into(),
+            description: "Flour 25 kg".into(),
+            ordered_qty: 4,
+            unit: "bag".into(),
+            barcode: None,
+        };
+        let e = Resolution::Replacement {
+            lines: vec![ReplacementLine {
+                line_id: line.id,
+                qty: 5,
+            }],
+            note: None,
+        }
+        .validate_lines(std::slice::from_ref(&line))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "“Flour 25 kg”: a replacement of 5 is not between 1 and the 4 ordered.",
+            "the phone names the item the rep typed too many of"
+        );
+        let e = Resolution::Replacement {
+            lines: vec![],
+            note: None,
+        }
+        .validate_lines(std::slice::from_ref(&line))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Choose at least one item to replace.",
+            "an empty replacement asks for an item"
+        );
+    }
+
+    #[test]
     fn resolutions_are_checked_in_plain_words() {
         let line = Uuid::from_u128(7);
         let ordered = [(line, 4)];
@@ -228,7 +311,11 @@ mod tests {
         let e = Resolution::Note { text: "  ".into() }
             .validate(&ordered)
             .unwrap_err();
-        assert_eq!(e.to_string(), "the note cannot be empty");
+        assert_eq!(
+            e.to_string(),
+            "Write the note.",
+            "an empty note asks for the words"
+        );
         let e = Resolution::Promise {
             date: day,
             window_start: t(10),
@@ -268,7 +355,10 @@ mod tests {
         }
         .validate(&ordered)
         .unwrap_err();
-        assert!(e.to_string().contains("is not on this delivery"));
+        assert!(
+            e.to_string().contains("is not on this delivery"),
+            "a line of another delivery is named as such: {e}"
+        );
         assert!(Resolution::Escalate {
             reason: String::new()
         }

@@ -20,6 +20,7 @@ pub struct Route {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CustomerKind {
@@ -53,6 +54,7 @@ pub struct Stop {
 
 /// What was ordered: one product, a whole number of units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub id: Uuid,
@@ -127,6 +129,7 @@ impl Stop {
 
 /// Where a stop is in its life. The courier's status only moves forward within one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StopStatus {
@@ -197,6 +200,70 @@ impl StopStatus {
     }
 }
 
+/// What the courier may still do at a stop: the one rule the engine enforces and the stop
+/// screen shows (the UI never works it out for itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StopActions {
+    /// A proof of delivery may be recorded.
+    pub deliver: bool,
+    /// A failed attempt may be recorded.
+    pub fail: bool,
+    /// A condition note may be recorded.
+    pub note: bool,
+    /// The next step forward ("on the way", then "arrived"); `None` once arrived or closed.
+    /// The engine also accepts skipping a step.
+    pub advance_to: Option<StopStatus>,
+    /// Finished or cancelled: the stop is shown greyed out.
+    pub closed: bool,
+    /// Why delivering and failing are refused, as a plain sentence; `None` while allowed.
+    pub why_not: Option<String>,
+}
+
+/// Why nothing more is recorded on a stop dispatch cancelled.
+pub const CANCELLED_WHY: &str = "Dispatch cancelled this stop.";
+/// Why a finished stop takes no second proof or failed attempt.
+pub const FINISHED_WHY: &str = "This stop is finished.";
+
+impl StopActions {
+    /// The actions a stop at `status` allows, `cancelled` by dispatch or not. A cancelled stop
+    /// takes nothing more; a finished one only condition notes.
+    pub fn of(status: StopStatus, cancelled: bool) -> StopActions {
+        if cancelled {
+            return StopActions {
+                deliver: false,
+                fail: false,
+                note: false,
+                advance_to: None,
+                closed: true,
+                why_not: Some(CANCELLED_WHY.into()),
+            };
+        }
+        if status.is_final() {
+            return StopActions {
+                deliver: false,
+                fail: false,
+                note: true,
+                advance_to: None,
+                closed: true,
+                why_not: Some(FINISHED_WHY.into()),
+            };
+        }
+        StopActions {
+            deliver: true,
+            fail: true,
+            note: true,
+            advance_to: match status {
+                StopStatus::Pending => Some(StopStatus::EnRoute),
+                StopStatus::EnRoute => Some(StopStatus::Arrived),
+                _ => None,
+            },
+            closed: false,
+            why_not: None,
+        }
+    }
+}
+
 impl fmt::Display for StopStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -263,6 +330,46 @@ mod tests {
             err.to_string(),
             "this stop is already delivered and cannot be marked failed"
         );
+    }
+
+    #[test]
+    fn a_stop_allows_what_its_status_and_dispatch_leave_open() {
+        let open = StopActions::of(Pending, false);
+        assert!(
+            open.deliver && open.fail && open.note && !open.closed,
+            "a stop to do takes every record"
+        );
+        assert_eq!(
+            open.advance_to,
+            Some(EnRoute),
+            "a stop to do goes on the way next"
+        );
+        assert_eq!(
+            StopActions::of(EnRoute, false).advance_to,
+            Some(Arrived),
+            "on the way, arrived comes next"
+        );
+        assert_eq!(
+            StopActions::of(Arrived, false).advance_to,
+            None,
+            "arrived is the last step before an outcome"
+        );
+        for done in [Delivered, PartlyDelivered, Failed] {
+            let a = StopActions::of(done, false);
+            assert!(
+                !a.deliver && !a.fail && a.note && a.closed,
+                "a finished stop ({done}) takes only notes"
+            );
+            assert_eq!(a.why_not.as_deref(), Some(FINISHED_WHY), "{done} says why");
+        }
+        for any in StopStatus::ALL {
+            let a = StopActions::of(any, true);
+            assert!(
+                !a.deliver && !a.fail && !a.note && a.advance_to.is_none() && a.closed,
+                "a cancelled stop ({any}) takes nothing"
+            );
+            assert_eq!(a.why_not.as_deref(), Some(CANCELLED_WHY), "{any} says why");
+        }
     }
 
     #[test]

@@ -1,18 +1,62 @@
 //! What the screens read, shaped as docs/COMMANDS.md describes (snake_case JSON).
 
+use chrono::NaiveDate;
 use doorstep_domain::{
-    CustomerKind, FailureReason, GpsFix, LineOutcome, NoteCategory, OrderLine, StopStatus,
+    CustomerKind, FailureReason, GpsFix, LineOutcome, NoteCategory, OrderLine, StopActions,
+    StopStatus,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RouteView {
+    /// The engine clock's local date: what "today" means on every screen.
+    pub today: NaiveDate,
     pub route: Option<RouteHeader>,
     pub stops: Vec<StopSummary>,
+    pub progress: RouteProgress,
+    /// The first stop, in route order, the courier can still deliver or fail.
+    pub next_stop: Option<Uuid>,
+}
+
+/// How far the route is: "30 stops · 4 done · 1 cancelled".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RouteProgress {
+    pub total: u32,
+    /// Finished: delivered, partly delivered or failed.
+    pub done: u32,
+    /// Cancelled by dispatch before they were finished.
+    pub cancelled: u32,
+}
+
+impl RouteView {
+    /// The route's view from its stops, in order: progress and the next stop follow from the
+    /// stops' actions.
+    pub fn new(today: NaiveDate, route: Option<RouteHeader>, stops: Vec<StopSummary>) -> Self {
+        let done = stops.iter().filter(|s| s.status.is_final()).count() as u32;
+        let cancelled = stops
+            .iter()
+            .filter(|s| s.cancelled && !s.status.is_final())
+            .count() as u32;
+        let next_stop = stops.iter().find(|s| s.actions.deliver).map(|s| s.id);
+        RouteView {
+            today,
+            route,
+            progress: RouteProgress {
+                total: stops.len() as u32,
+                done,
+                cancelled,
+            },
+            stops,
+            next_stop,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RouteHeader {
     pub id: Uuid,
     pub date: String,
@@ -20,6 +64,7 @@ pub struct RouteHeader {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StopSummary {
     pub id: Uuid,
     pub position: u32,
@@ -33,9 +78,12 @@ pub struct StopSummary {
     pub cancelled: bool,
     pub line_count: u32,
     pub waiting_to_sync: u32,
+    /// What the courier may still do here (the engine refuses the rest).
+    pub actions: StopActions,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StopDetail {
     #[serde(flatten)]
     pub summary: StopSummary,
@@ -53,6 +101,7 @@ pub struct StopDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PodView {
     pub id: Uuid,
     pub recipient_name: String,
@@ -65,6 +114,7 @@ pub struct PodView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NoteView {
     pub id: Uuid,
     pub category: NoteCategory,
@@ -75,6 +125,7 @@ pub struct NoteView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FailedView {
     pub id: Uuid,
     pub reason: FailureReason,
@@ -84,6 +135,7 @@ pub struct FailedView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PhotoRef {
     pub sha256: String,
     pub width: u32,
@@ -93,6 +145,7 @@ pub struct PhotoRef {
 
 /// The answer to every write: what was saved and how much now waits to sync.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Saved {
     pub id: Uuid,
     pub stop_status: StopStatus,
@@ -101,6 +154,7 @@ pub struct Saved {
 
 /// What waits to sync and how the last sync went. Never holds the device token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncState {
     pub waiting_ops: u32,
     pub waiting_photo_bytes: u64,
@@ -117,6 +171,7 @@ pub struct SyncState {
 
 /// An op the planner stored but could not apply, with its reason in plain words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RejectionView {
     pub epoch: u32,
     pub seq: u64,
@@ -130,6 +185,7 @@ pub struct RejectionView {
 
 /// A territory cached on a sales rep's phone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TerritorySummary {
     pub id: Uuid,
     pub name: String,
@@ -143,9 +199,12 @@ pub type DeliveryView = doorstep_domain::lateness::Delivery;
 
 /// A line of a sales rep's list: the delivery, its account and what was done about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeliveryRow {
     #[serde(flatten)]
     pub delivery: DeliveryView,
+    /// Late or incomplete: the rep acts on it (the domain's rule, `Standing::needs_attention`).
+    pub needs_attention: bool,
     pub account_id: Option<Uuid>,
     /// Resolutions recorded for it, synced or waiting.
     pub resolutions: u32,
@@ -157,8 +216,11 @@ pub struct DeliveryRow {
 
 /// A rep's day: the list (filtered) and what the filters can choose from (unfiltered).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TerritoryDay {
-    pub date: chrono::NaiveDate,
+    /// The engine clock's local date.
+    pub today: NaiveDate,
+    pub date: NaiveDate,
     /// The local time the standings were judged at.
     pub now: chrono::NaiveDateTime,
     pub deliveries: Vec<DeliveryRow>,
@@ -167,6 +229,7 @@ pub struct TerritoryDay {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountChoice {
     pub id: Option<Uuid>,
     pub name: String,
@@ -174,6 +237,7 @@ pub struct AccountChoice {
 
 /// A resolution in plain words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResolutionView {
     pub id: Uuid,
     pub stop_id: Uuid,
@@ -186,7 +250,13 @@ pub struct ResolutionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeliveryDetail {
+    /// The engine clock's local date.
+    pub today: NaiveDate,
+    /// Where a promise of a new delivery starts: the day after today and after the
+    /// delivery's own date.
+    pub suggested_promise_date: NaiveDate,
     pub delivery: DeliveryRow,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
@@ -200,6 +270,7 @@ pub struct DeliveryDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountCard {
     pub id: Uuid,
     pub name: String,
@@ -213,8 +284,17 @@ pub struct AccountCard {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AccountDelivery {
     #[serde(flatten)]
     pub row: DeliveryRow,
     pub events: Vec<doorstep_domain::account::DoorEvent>,
+}
+
+/// How the map is drawn: territories and deliveries always; tiles only when configured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MapSettings {
+    /// A raster tile URL template ({z}/{x}/{y}); `None` draws the map with no tiles.
+    pub tile_url: Option<String>,
 }

@@ -32,6 +32,7 @@ impl Pods<'_> {
         let op_apart = crate::planted!("op-in-own-transaction");
         let stop_id = new.stop_id;
         let (id, status) = self.store.write(|tx, ctx| {
+            stops::open_status(tx, new.stop_id)?;
             let stop = stops::load(tx, new.stop_id)?;
             let (new, outcome) = new.validate(&stop)?;
             let status = match new.corrects {
@@ -116,9 +117,10 @@ pub(super) fn load_pod(conn: &Connection, id: Uuid) -> Result<Pod> {
 impl FailedAttempts<'_> {
     /// Records a failed attempt: the stop becomes failed.
     pub fn record(&mut self, new: NewFailedAttempt) -> Result<Saved> {
-        let new = new.validate()?;
         let (id, status) = self.store.write(|tx, ctx| {
-            let status = stops::status_of(tx, new.stop_id)?.advance(StopStatus::Failed)?;
+            let from = stops::open_status(tx, new.stop_id)?;
+            let new = new.validate()?;
+            let status = from.advance(StopStatus::Failed)?;
             require_photos(tx, new.photo.as_slice())?;
             let attempt = new.into_event(ctx.clock.new_id(), ctx.now());
             let gps = attempt.gps;
@@ -155,6 +157,7 @@ impl ConditionNotes<'_> {
     /// before or after the delivery.
     pub fn record(&mut self, new: NewConditionNote) -> Result<Saved> {
         let (id, status) = self.store.write(|tx, ctx| {
+            stops::open_status(tx, new.stop_id)?;
             let stop = stops::load(tx, new.stop_id)?;
             let new = new.validate(&stop)?;
             require_photos(tx, &new.photos)?;

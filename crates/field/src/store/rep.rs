@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use doorstep_domain::account::{Account, DoorEvent};
 use doorstep_domain::resolution::{
-    ReplacementLine, Resolution, ResolutionEntry, ResolutionRecorded,
+    suggested_promise_date, ReplacementLine, Resolution, ResolutionEntry, ResolutionRecorded,
 };
 use doorstep_domain::{OrderLine, StopStatus};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -29,6 +29,7 @@ pub struct Rep<'a> {
 
 /// What the rep narrows the day's list by; `None` lets everything through.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RepFilter {
     pub status: Option<StopStatus>,
     pub courier: Option<String>,
@@ -90,6 +91,7 @@ impl Rep<'_> {
             }
         }
         Ok(TerritoryDay {
+            today: self.store.clock.today(),
             date,
             now,
             deliveries: rows,
@@ -130,7 +132,10 @@ impl Rep<'_> {
         let row = row(conn, delivery)?;
         let resolutions = resolution_views(conn, stop_id, &detail.lines)?;
         let suggested_replacement = suggest(&detail.lines, &detail.events, row.delivery.status);
+        let today = self.store.clock.today();
         Ok(DeliveryDetail {
+            today,
+            suggested_promise_date: suggested_promise_date(row.delivery.date, today),
             delivery: row,
             contact_name: detail.contact_name,
             contact_phone: detail.contact_phone,
@@ -227,13 +232,11 @@ impl Rep<'_> {
         if !inside {
             return Err(FieldError::OutsideTerritory(stop_id));
         }
-        let ordered: Vec<(Uuid, u32)> =
-            detail.lines.iter().map(|l| (l.id, l.ordered_qty)).collect();
-        resolution.validate(&ordered)?;
+        resolution.validate_lines(&detail.lines)?;
         if let Resolution::Promise { date: promised, .. } = &resolution {
             if *promised < self.store.clock.today().min(date) {
                 return Err(FieldError::Invalid(
-                    "the promised date has passed already".into(),
+                    "The promised date has passed already.".into(),
                 ));
             }
         }
@@ -318,6 +321,7 @@ fn row(conn: &Connection, delivery: DeliveryView) -> Result<DeliveryRow> {
         .transpose()
         .map_err(|e| FieldError::Invalid(format!("a stored resolution is unreadable: {e}")))?;
     Ok(DeliveryRow {
+        needs_attention: delivery.standing.needs_attention(),
         account_id: account.as_deref().map(parse_uuid).transpose()?,
         delivery,
         resolutions: count,

@@ -1,7 +1,7 @@
 //! Routes on the device.
 
 use chrono::NaiveDate;
-use doorstep_domain::Route;
+use doorstep_domain::{Route, StopActions};
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
@@ -105,10 +105,7 @@ impl Routes<'_> {
     pub fn today(&self) -> Result<RouteView> {
         let today = self.store.clock.today();
         let Some(route_id) = self.on(today)? else {
-            return Ok(RouteView {
-                route: None,
-                stops: vec![],
-            });
+            return Ok(RouteView::new(today, None, vec![]));
         };
         self.view(route_id)
     }
@@ -139,14 +136,16 @@ impl Routes<'_> {
             .into_iter()
             .map(|r| r.into_summary())
             .collect::<Result<Vec<_>>>()?;
-        Ok(RouteView {
-            route: Some(RouteHeader {
-                id: parse_uuid(&header.0)?,
-                date: header.1,
-                courier_name: header.2,
-            }),
+        let header = RouteHeader {
+            id: parse_uuid(&header.0)?,
+            date: header.1,
+            courier_name: header.2,
+        };
+        Ok(RouteView::new(
+            self.store.clock.today(),
+            Some(header),
             stops,
-        })
+        ))
     }
 
     /// The stop at `position` on today's route: scripts name stops by their number.
@@ -203,7 +202,9 @@ pub(super) fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Summar
 
 impl SummaryRow {
     pub(super) fn into_summary(self) -> Result<StopSummary> {
+        let status = parse_enum(&self.status)?;
         Ok(StopSummary {
+            actions: StopActions::of(status, self.cancelled),
             id: parse_uuid(&self.id)?,
             position: self.position,
             customer_name: self.customer_name,
@@ -211,7 +212,7 @@ impl SummaryRow {
             address: self.address,
             window_start: self.window_start,
             window_end: self.window_end,
-            status: parse_enum(&self.status)?,
+            status,
             cancelled: self.cancelled,
             line_count: self.line_count,
             waiting_to_sync: self.waiting,

@@ -67,7 +67,7 @@ impl Stops<'_> {
             )));
         }
         let status = self.store.write(|tx, ctx| {
-            let from = status_of(tx, id)?;
+            let from = open_status(tx, id)?;
             let to = from.advance(to)?;
             set_status(tx, id, to)?;
             let at = ctx.now();
@@ -86,12 +86,17 @@ impl Stops<'_> {
     }
 }
 
-pub(super) fn status_of(conn: &Connection, id: Uuid) -> Result<StopStatus> {
-    let status: String = conn
-        .prepare_cached("SELECT status FROM stops WHERE id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))
+/// A stop's status, refused with [`FieldError::StopCancelled`] when dispatch cancelled it:
+/// nothing more is recorded on a cancelled stop (its actions say so too).
+pub(super) fn open_status(conn: &Connection, id: Uuid) -> Result<StopStatus> {
+    let (status, cancelled): (String, bool) = conn
+        .prepare_cached("SELECT status, cancelled FROM stops WHERE id = ?1")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or(FieldError::StopNotFound(id))?;
+    if cancelled {
+        return Err(FieldError::StopCancelled(id));
+    }
     parse_enum(&status)
 }
 

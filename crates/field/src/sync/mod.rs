@@ -131,6 +131,7 @@ fn restored_copy(e: &crate::FieldError) -> bool {
 
 /// The device's enrolment, as shown to the courier (the token stays in the store).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Enrolled {
     pub planner_url: String,
     pub user_name: String,

@@ -111,7 +111,7 @@ fn bad_input_gets_a_plain_error_and_exit_code_1() {
         ),
         (
             &["deliver", "--stop", "1", "--recipient", "x"],
-            "add a signature or a photo as proof of delivery",
+            "Add a photo or a signature as proof of delivery.",
         ),
         (
             &[
