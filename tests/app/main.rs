@@ -220,12 +220,19 @@ fn in_west(s: &doorstep_domain::Stop) -> bool {
 fn the_route_and_a_stop_read_as_the_ui_expects() {
     let app = TestApp::start();
     let route = app.call("route_today", json!({})).unwrap();
-    assert_eq!(route["stops"].as_array().unwrap().len(), 30);
-    assert_eq!(route["route"]["courier_name"], "Sam Courier");
+    assert_eq!(
+        route["stops"].as_array().unwrap().len(),
+        30,
+        "the demo route has 30 stops"
+    );
+    assert_eq!(
+        route["route"]["courier_name"], "Sam Courier",
+        "the route names its courier"
+    );
     let first = &route["stops"][0];
-    assert_eq!(first["position"], 1);
-    assert_eq!(first["status"], "pending");
-    assert_eq!(first["waiting_to_sync"], 0);
+    assert_eq!(first["position"], 1, "stops come in route order");
+    assert_eq!(first["status"], "pending", "a fresh stop is to do");
+    assert_eq!(first["waiting_to_sync"], 0, "nothing was recorded yet");
     let detail = app
         .call("stop_detail", json!({ "stopId": first["id"] }))
         .unwrap();
@@ -233,8 +240,14 @@ fn the_route_and_a_stop_read_as_the_ui_expects() {
         detail["customer_name"], first["customer_name"],
         "the detail flattens the summary"
     );
-    assert!(detail["contact_phone"].as_str().unwrap().starts_with("+31"));
-    assert!(!detail["lines"].as_array().unwrap().is_empty());
+    assert!(
+        detail["contact_phone"].as_str().unwrap().starts_with("+31"),
+        "the phone number is E.164, ready for a tel: link"
+    );
+    assert!(
+        !detail["lines"].as_array().unwrap().is_empty(),
+        "the detail lists the order lines"
+    );
 }
 
 #[test]
@@ -284,11 +297,20 @@ fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync
             }}),
         )
         .unwrap();
-    assert_eq!(saved["stop_status"], "partly_delivered");
-    assert_eq!(saved["waiting_to_sync"], 1);
+    assert_eq!(
+        saved["stop_status"], "partly_delivered",
+        "a short line makes the stop partly delivered"
+    );
+    assert_eq!(
+        saved["waiting_to_sync"], 1,
+        "the proof is one op in the outbox"
+    );
     let state = app.call("sync_state", json!({})).unwrap();
-    assert_eq!(state["waiting_ops"], 1);
-    assert_eq!(state["waiting_photo_bytes"], photo["bytes"]);
+    assert_eq!(state["waiting_ops"], 1, "the sync state counts the proof");
+    assert_eq!(
+        state["waiting_photo_bytes"], photo["bytes"],
+        "the photo waits to upload, by its stored size"
+    );
     assert_eq!(
         state["planner_url"],
         Value::Null,
@@ -297,8 +319,14 @@ fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync
     let detail = app
         .call("stop_detail", json!({ "stopId": stop["id"] }))
         .unwrap();
-    assert_eq!(detail["pods"][0]["lines"][0]["shortfall_reason"], "damaged");
-    assert_eq!(detail["waiting_to_sync"], 1);
+    assert_eq!(
+        detail["pods"][0]["lines"][0]["shortfall_reason"], "damaged",
+        "the stop shows the short line's reason"
+    );
+    assert_eq!(
+        detail["waiting_to_sync"], 1,
+        "the stop shows its op waiting to sync"
+    );
 }
 
 #[test]
@@ -324,13 +352,13 @@ fn errors_cross_as_code_and_message_and_save_nothing() {
             InvokeBody::Raw(b"%PDF-1.4 not a photo".to_vec()),
         )
         .unwrap_err();
-    assert_eq!(err["code"], "photo_rejected");
+    assert_eq!(err["code"], "photo_rejected", "a PDF is not a photo");
     assert!(
         err["message"]
             .as_str()
             .unwrap()
             .starts_with("photo is not an image"),
-        "{err}"
+        "the refusal says what is wrong: {err}"
     );
 
     let err = app
@@ -347,7 +375,7 @@ fn errors_cross_as_code_and_message_and_save_nothing() {
             json!({ "stopId": "00000000-0000-0000-0000-000000000000" }),
         )
         .unwrap_err();
-    assert_eq!(err["code"], "not_found");
+    assert_eq!(err["code"], "not_found", "an unknown stop is not found");
 
     let ok = app
         .call(
@@ -355,7 +383,10 @@ fn errors_cross_as_code_and_message_and_save_nothing() {
             json!({ "input": { "stop_id": stop["id"], "reason": "nobody_home", "note": null, "photo": null, "gps": {"lat": 0, "lon": 0, "accuracy_m": 0} } }),
         )
         .unwrap();
-    assert_eq!(ok["stop_status"], "failed");
+    assert_eq!(
+        ok["stop_status"], "failed",
+        "a failed attempt fails the stop"
+    );
     assert_eq!(
         ok["waiting_to_sync"], 1,
         "only the accepted action left an outbox op"
@@ -366,7 +397,10 @@ fn errors_cross_as_code_and_message_and_save_nothing() {
             json!({ "input": { "stop_id": stop["id"], "reason": "nobody_home", "note": null, "photo": null, "gps": null } }),
         )
         .unwrap_err();
-    assert_eq!(again["code"], "illegal_status");
+    assert_eq!(
+        again["code"], "illegal_status",
+        "a failed stop takes no second failed attempt"
+    );
 }
 
 #[test]
@@ -377,17 +411,20 @@ fn advancing_a_stop_moves_it_forward_only() {
     let saved = app
         .call("advance_stop", json!({ "stopId": id, "status": "arrived" }))
         .unwrap();
-    assert_eq!(saved["stop_status"], "arrived");
+    assert_eq!(
+        saved["stop_status"], "arrived",
+        "a stop may skip \"on the way\""
+    );
     let err = app
         .call(
             "advance_stop",
             json!({ "stopId": id, "status": "en_route" }),
         )
         .unwrap_err();
-    assert_eq!(err["code"], "illegal_status");
+    assert_eq!(err["code"], "illegal_status", "a stop never moves back");
     assert_eq!(
-        err["message"],
-        "this stop is already arrived and cannot be marked on the way"
+        err["message"], "this stop is already arrived and cannot be marked on the way",
+        "the refusal names both steps"
     );
 }
 
@@ -402,14 +439,17 @@ fn enrolling_with_an_unreachable_planner_answers_in_words_and_keeps_the_app_work
     let err = app
         .call("enroll", json!({ "plannerUrl": url, "code": "ABCD1234" }))
         .unwrap_err();
-    assert_eq!(err["code"], "sync", "{err}");
+    assert_eq!(
+        err["code"], "sync",
+        "a network failure is a sync error: {err}"
+    );
     assert!(
         err["message"]
             .as_str()
             .unwrap()
             .to_lowercase()
             .contains("unreachable"),
-        "{err}"
+        "the courier reads that the planner is unreachable: {err}"
     );
     let state = app.call("sync_state", json!({})).unwrap();
     assert_eq!(state["planner_url"], Value::Null, "still not enrolled");
@@ -429,8 +469,11 @@ fn a_reps_commands_read_and_write_as_the_ui_expects() {
     );
 
     let list = app.call("territories", json!({})).unwrap();
-    assert_eq!(list[0]["name"], "West");
-    assert_eq!(list[0]["area"]["type"], "MultiPolygon");
+    assert_eq!(list[0]["name"], "West", "the rep's territory is listed");
+    assert_eq!(
+        list[0]["area"]["type"], "MultiPolygon",
+        "areas are drawn as MultiPolygons"
+    );
 
     let day = app
         .call(
@@ -445,8 +488,15 @@ fn a_reps_commands_read_and_write_as_the_ui_expects() {
         route.stops.iter().filter(|s| inside(s)).count(),
         "every stop inside the territory, none outside"
     );
-    assert!(rows[0]["standing"]["standing"].is_string());
-    assert_eq!(day["couriers"], json!([route.courier_name]));
+    assert!(
+        rows[0]["standing"]["standing"].is_string(),
+        "each row says how it stands"
+    );
+    assert_eq!(
+        day["couriers"],
+        json!([route.courier_name]),
+        "the courier filter offers the day's couriers"
+    );
     let search = app
         .call(
             "territory_day",
@@ -455,17 +505,28 @@ fn a_reps_commands_read_and_write_as_the_ui_expects() {
                               "search": mine.customer_name.to_uppercase()}}),
         )
         .unwrap();
-    assert!(search["deliveries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|d| d["customer_name"] == json!(mine.customer_name)));
+    assert!(
+        search["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["customer_name"] == json!(mine.customer_name)),
+        "a search by name in any case keeps only that customer"
+    );
 
     let detail = app
         .call("delivery_detail", json!({"stopId": mine.id}))
         .unwrap();
-    assert_eq!(detail["lines"].as_array().unwrap().len(), mine.lines.len());
-    assert_eq!(detail["delivery"]["stop_id"], json!(mine.id));
+    assert_eq!(
+        detail["lines"].as_array().unwrap().len(),
+        mine.lines.len(),
+        "the delivery lists every order line"
+    );
+    assert_eq!(
+        detail["delivery"]["stop_id"],
+        json!(mine.id),
+        "the detail is of the asked delivery"
+    );
 
     let line = &mine.lines[0];
     let saved = app
@@ -475,7 +536,7 @@ fn a_reps_commands_read_and_write_as_the_ui_expects() {
                 "lines": [{"line_id": line.id, "qty": 1}], "note": null}}),
         )
         .unwrap();
-    assert_eq!(saved["waiting_to_sync"], 1);
+    assert_eq!(saved["waiting_to_sync"], 1, "the resolution waits to sync");
     let err = app
         .call(
             "record_resolution",
@@ -484,7 +545,8 @@ fn a_reps_commands_read_and_write_as_the_ui_expects() {
         .unwrap_err();
     assert_eq!(
         err,
-        json!({"code": "outside_territory", "message": "this delivery is outside your territory"})
+        json!({"code": "outside_territory", "message": "this delivery is outside your territory"}),
+        "a delivery outside the territory is refused in words"
     );
     let err = app
         .call(
@@ -493,21 +555,240 @@ fn a_reps_commands_read_and_write_as_the_ui_expects() {
                 "window_start": "12:00:00", "window_end": "10:00:00", "note": null}}),
         )
         .unwrap_err();
-    assert_eq!(err["code"], "invalid");
-    assert!(err["message"]
-        .as_str()
-        .unwrap()
-        .contains("must end after it starts"));
+    assert_eq!(err["code"], "invalid", "a backwards window is bad input");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("must end after it starts"),
+        "the refusal says what to fix: {err}"
+    );
     let after = app
         .call("delivery_detail", json!({"stopId": mine.id}))
         .unwrap();
-    assert_eq!(after["resolutions"].as_array().unwrap().len(), 1);
-    assert_eq!(after["resolutions"][0]["waiting_to_sync"], true);
     assert_eq!(
-        after["delivery"]["last_resolution"],
-        "replacement requested"
+        after["resolutions"].as_array().unwrap().len(),
+        1,
+        "only the accepted resolution was saved"
+    );
+    assert_eq!(
+        after["resolutions"][0]["waiting_to_sync"], true,
+        "it is not on the planner yet"
+    );
+    assert_eq!(
+        after["delivery"]["last_resolution"], "replacement requested",
+        "the list row names the newest resolution"
     );
 
     let map = app.call("map_settings", json!({})).unwrap();
-    assert!(map.get("tile_url").is_some());
+    assert!(
+        map.get("tile_url").is_some(),
+        "the map settings always carry tile_url, null when unset"
+    );
+}
+
+/// The forms send what the courier typed and show the engine's answer: its refusals are the
+/// sentences the UI's pre-checks used to write.
+#[test]
+fn a_proof_of_delivery_is_refused_in_the_words_the_form_shows() {
+    let app = TestApp::start();
+    let route = app.call("route_today", json!({})).unwrap();
+    let stop = route["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["line_count"].as_u64().unwrap() >= 2)
+        .unwrap();
+    let detail = app
+        .call("stop_detail", json!({ "stopId": stop["id"] }))
+        .unwrap();
+    let line = &detail["lines"][0];
+    let (name, ordered) = (
+        line["description"].as_str().unwrap().to_owned(),
+        line["ordered_qty"].as_u64().unwrap(),
+    );
+    // The form's lines as buildLineOutcomes sends them, the first one changed by `first`.
+    let pod = |recipient: &str, signature: Value, first: Value| {
+        let mut lines: Vec<Value> = detail["lines"].as_array().unwrap().iter().map(|l| {
+            json!({ "line_id": l["id"], "delivered_qty": l["ordered_qty"], "shortfall_reason": null, "note": null })
+        }).collect();
+        lines[0] = first;
+        json!({ "input": { "stop_id": stop["id"], "recipient_name": recipient,
+            "signature": signature, "photos": [], "gps": null, "lines": lines } })
+    };
+    let sig = json!({ "width": 300, "height": 150, "strokes": [[[1, 2, 0], [40, 30, 16]]] });
+    let full = json!({ "line_id": line["id"], "delivered_qty": ordered, "shortfall_reason": null, "note": null });
+    let cases = [
+        (
+            pod("", sig.clone(), full.clone()),
+            "Type the name of the person who took the delivery.".to_owned(),
+        ),
+        (
+            pod(&"x".repeat(121), sig.clone(), full.clone()),
+            "The name is too long: 120 characters at most.".to_owned(),
+        ),
+        (
+            pod("Joris Smit", Value::Null, full.clone()),
+            "Add a photo or a signature as proof of delivery.".to_owned(),
+        ),
+        (
+            pod(
+                "Joris Smit",
+                sig.clone(),
+                json!({ "line_id": line["id"], "delivered_qty": ordered + 1, "shortfall_reason": null, "note": null }),
+            ),
+            format!("The quantity for “{name}” must be between 0 and {ordered}."),
+        ),
+        (
+            pod(
+                "Joris Smit",
+                sig.clone(),
+                json!({ "line_id": line["id"], "delivered_qty": 0, "shortfall_reason": null, "note": null }),
+            ),
+            format!("Choose why “{name}” is short."),
+        ),
+        (
+            pod(
+                "Joris Smit",
+                sig.clone(),
+                json!({ "line_id": line["id"], "delivered_qty": 0, "shortfall_reason": "other", "note": null }),
+            ),
+            format!("Add a note saying why “{name}” is short."),
+        ),
+    ];
+    for (input, message) in cases {
+        let err = app.call("record_pod", input).unwrap_err();
+        assert_eq!(
+            err,
+            json!({ "code": "invalid", "message": message }),
+            "the deliver form shows the engine's sentence"
+        );
+    }
+    let state = app.call("sync_state", json!({})).unwrap();
+    assert_eq!(
+        state["waiting_ops"], 0,
+        "no refused proof left anything to sync"
+    );
+}
+
+#[test]
+fn a_resolution_is_refused_in_the_words_the_form_shows() {
+    let app = TestApp::start();
+    let (route, _) = app.load_territory();
+    let mine = route.stops.iter().find(|s| in_west(s)).unwrap();
+    let line = &mine.lines[0];
+    let today = app.clock.today().to_string();
+    let cases = [
+        (
+            json!({ "action": "note", "text": "  " }),
+            "Write the note.".to_owned(),
+        ),
+        (
+            json!({ "action": "promise", "date": today, "window_start": "12:00:00",
+                    "window_end": "10:00:00", "note": null }),
+            "The new window must end after it starts.".to_owned(),
+        ),
+        (
+            json!({ "action": "replacement", "lines": [], "note": null }),
+            "Choose at least one item to replace.".to_owned(),
+        ),
+        (
+            json!({ "action": "replacement",
+                    "lines": [{ "line_id": line.id, "qty": line.ordered_qty + 1 }], "note": null }),
+            format!(
+                "“{}”: a replacement of {} is not between 1 and the {} ordered.",
+                line.description,
+                line.ordered_qty + 1,
+                line.ordered_qty
+            ),
+        ),
+        (
+            json!({ "action": "escalate", "reason": "" }),
+            "Say why dispatch must look at it.".to_owned(),
+        ),
+    ];
+    for (resolution, message) in cases {
+        let err = app
+            .call(
+                "record_resolution",
+                json!({ "stopId": mine.id, "resolution": resolution }),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            json!({ "code": "invalid", "message": message }),
+            "the resolve form shows the engine's sentence"
+        );
+    }
+    let detail = app
+        .call("delivery_detail", json!({ "stopId": mine.id }))
+        .unwrap();
+    assert_eq!(
+        detail["resolutions"],
+        json!([]),
+        "no refused resolution was saved"
+    );
+}
+
+/// The screens read what a stop allows from the engine: a cancelled stop is closed, refuses a
+/// failed attempt with its own code, and the route's progress and next stop follow.
+#[test]
+fn the_views_say_what_each_stop_allows_and_the_engine_holds_to_it() {
+    let app = TestApp::start();
+    let route = app.call("route_today", json!({})).unwrap();
+    assert_eq!(
+        route["today"], "2026-11-25",
+        "today is the app clock's date, not the machine's"
+    );
+    assert_eq!(
+        route["progress"],
+        json!({ "total": 30, "done": 0, "cancelled": 0 }),
+        "a fresh route has nothing done"
+    );
+    assert_eq!(
+        route["next_stop"], route["stops"][0]["id"],
+        "the first stop comes first"
+    );
+    assert_eq!(
+        route["stops"][0]["actions"],
+        json!({ "deliver": true, "fail": true, "note": true, "advance_to": "en_route",
+                "closed": false, "why_not": null }),
+        "a stop to do offers everything"
+    );
+
+    let first = route["stops"][0]["id"].clone();
+    app.cancel(&first);
+    let err = app
+        .call(
+            "record_failed_attempt",
+            json!({ "input": { "stop_id": first, "reason": "nobody_home", "note": null, "photo": null, "gps": null } }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        json!({ "code": "cancelled",
+                "message": "Dispatch cancelled this stop: nothing more can be recorded on it." }),
+        "the engine refuses, whatever the UI showed"
+    );
+    let detail = app.call("stop_detail", json!({ "stopId": first })).unwrap();
+    assert_eq!(
+        detail["actions"],
+        json!({ "deliver": false, "fail": false, "note": false, "advance_to": null,
+                "closed": true, "why_not": "Dispatch cancelled this stop." }),
+        "the stop screen reads the refusal before the courier taps"
+    );
+    assert_eq!(
+        detail["failed_attempts"],
+        json!([]),
+        "the refused failure was not saved"
+    );
+    let route = app.call("route_today", json!({})).unwrap();
+    assert_eq!(
+        route["progress"]["cancelled"], 1,
+        "the route counts the cancelled stop"
+    );
+    assert_eq!(
+        route["next_stop"], route["stops"][1]["id"],
+        "the next stop skips the cancelled one"
+    );
 }

@@ -1,5 +1,6 @@
 //! The device engine's integration tests: one binary, modules mirroring `src/`.
 
+mod actions;
 mod cli;
 mod crash;
 mod photos;
