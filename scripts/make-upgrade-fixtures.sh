@@ -4,6 +4,7 @@
 #   crates/field/tests/fixtures/upgrade/device.db      the phone's SQLite file
 #   crates/planner/tests/fixtures/upgrade/planner.db   the planner on SQLite
 #   crates/planner/tests/fixtures/upgrade/planner.sql  the planner on PostgreSQL (pg_dump --inserts)
+#   crates/planner/tests/fixtures/upgrade/{sqlite,postgres}-demo.json  what `demo --json` printed
 # Run it once when a store's schema has landed for good; the tests then keep proving that every
 # later build opens what this one wrote. It needs PostgreSQL at 127.0.0.1:5432 (trust auth), or
 # DOORSTEP_TEST_POSTGRES pointing at a server.
@@ -28,10 +29,11 @@ trap cleanup EXIT
 
 # One planner ($1 = its database URL) seeded with the demo tenant, and a courier's phone
 # ($2 = its data dir) that enrols as Kees, records a delivery, a failed attempt and a note, and
-# syncs them.
+# syncs them; what `demo --json` printed goes to $3.
 fill() {
-  local db=$1 phone=$2
+  local db=$1 phone=$2 demo=$3
   "$planner" demo --db "$db" --json >"$work/demo.json"
+  cp "$work/demo.json" "$demo"
   "$planner" serve --db "$db" --addr 127.0.0.1:0 >"$work/serve.log" 2>"$work/serve.err" &
   server=$!
   local url=
@@ -84,13 +86,13 @@ cp "$device/doorstep.db" crates/field/tests/fixtures/upgrade/device.db
 
 # The planner on each store, a phone's records synced into it.
 cargo build -p doorstep-planner --bins
-fill "sqlite://$work/planner.db" "$work/phone"
+fill "sqlite://$work/planner.db" "$work/phone" crates/planner/tests/fixtures/upgrade/sqlite-demo.json
 compact "$work/planner.db"
 cp "$work/planner.db" crates/planner/tests/fixtures/upgrade/planner.db
 
 psql -q "$admin" -c "CREATE DATABASE $pgdb" >/dev/null
-fill "$base/$pgdb" "$work/pg-phone"
+fill "$base/$pgdb" "$work/pg-phone" crates/planner/tests/fixtures/upgrade/postgres-demo.json
 pg_dump --no-owner --no-privileges --inserts "$base/$pgdb" \
-  | grep -v '^--' | cat -s >crates/planner/tests/fixtures/upgrade/planner.sql
+  | grep -v '^--' | grep -v '^\\' | cat -s >crates/planner/tests/fixtures/upgrade/planner.sql
 
 ls -l crates/field/tests/fixtures/upgrade crates/planner/tests/fixtures/upgrade

@@ -1,7 +1,7 @@
 //! Dispatch's import (JSON and CSV) and the signature drawing, over HTTP, with real phones.
 
 use chrono::Duration;
-use doorstep_domain::{Clock, LineOutcome, NewPod, Signature, SignaturePoint, SystemClock};
+use doorstep_domain::{LineOutcome, NewPod, Signature, SignaturePoint};
 use doorstep_planner::auth::hash_secret;
 use doorstep_planner::storage::{Role, User};
 use reqwest::Method;
@@ -199,7 +199,7 @@ fn the_sample_csv_reaches_the_couriers_phones(backing: Backing) {
 fn a_csv_with_three_bad_rows_is_refused_whole_with_their_line_numbers(backing: Backing) {
     let server = TestServer::start(backing);
     let route_id = Uuid::from_u128(0x5e1f_0000_0000_7000_8000_0000_0000_0042);
-    let date = (SystemClock.today() + Duration::days(2)).to_string();
+    let date = (server.clock.today() + Duration::days(2)).to_string();
     let csv = format!(
         "{HEADER}\n\
          {route_id},{date},Sam Courier,1,1,C-GOOD,Good Customer,b2b,Damrak 1,52.37,4.89,,,08:00,09:00,,S1,Tea,1,box,\n\
@@ -312,7 +312,7 @@ fn courier_token(server: &TestServer) -> String {
             server.demo.tenant_id,
             user_id(server, "Sam Courier"),
             &hash_secret(&token),
-            SystemClock.now(),
+            server.clock.now(),
         )
         .unwrap();
     token
@@ -439,7 +439,7 @@ fn a_delivered_signature_is_drawn_as_svg(backing: Backing) {
             other,
             boss.id,
             &hash_secret("other-dispatch"),
-            SystemClock.now(),
+            server.clock.now(),
         )
         .unwrap();
     let (status, _, _) = call(&server, Method::GET, &path, "other-dispatch", None);

@@ -53,7 +53,8 @@ fn millis(rng: &mut SplitMix64, lo: u64, hi: u64) -> Duration {
 }
 
 /// Adds a courier to `tenant` with today's route of `stops` stops; returns the courier's
-/// one-time enrolment code and the route's id.
+/// one-time enrolment code and the route's id. "Today" is the machine's: the route is for a
+/// spawned doorstep-field or a spawned planner, which read the machine's clock.
 fn courier_with_route(storage: &dyn Storage, tenant: Uuid, stops: usize) -> (String, Uuid) {
     let clock = SystemClock;
     let courier = User {
@@ -575,7 +576,9 @@ fn sigkill_of_the_device_while_it_records_and_syncs_loses_and_doubles_nothing() 
     let started = Instant::now();
     let mut rng = SplitMix64::new(seed);
 
-    let server = TestServer::start(Backing::Sqlite);
+    // The phone is a spawned doorstep-field, which reads the machine's clock; the planner reads
+    // it too, so both agree on "today" whatever the date and time zone.
+    let server = TestServer::start_at(Backing::Sqlite, Arc::new(SystemClock));
     let mut audit = Audit::open(&server.db.url);
     let pictures = tempfile::tempdir().unwrap();
     let photo_args: Vec<String> = (0..48)

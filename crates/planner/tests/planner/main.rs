@@ -11,11 +11,13 @@ mod proxy;
 mod reps;
 mod stories;
 mod territories;
+mod upgrade;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use doorstep_domain::SystemClock;
+use chrono::{TimeZone, Utc};
+use doorstep_domain::{Clock, FakeClock};
 use doorstep_field::sync::{enroll, HttpTransport, SyncEngine};
 use doorstep_field::Store;
 use doorstep_planner::api::{router, AppState};
@@ -95,6 +97,15 @@ impl TestDb {
         }
     }
 
+    /// The SQLite file of a SQLite test database.
+    pub fn sqlite_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(
+            self.url
+                .strip_prefix("sqlite://")
+                .expect("a SQLite database"),
+        )
+    }
+
     pub fn open(&self) -> Arc<dyn Storage> {
         match self.postgres_name {
             None => Arc::new(
@@ -118,26 +129,44 @@ impl Drop for TestDb {
     }
 }
 
+/// Where every test's time starts: 09:00 UTC on 2026-11-25, a Wednesday. The planner and the
+/// phones of a test share one fake clock, so no test depends on today's date or the machine's
+/// time zone; a test that needs time to pass advances it.
+pub fn test_clock() -> Arc<FakeClock> {
+    Arc::new(FakeClock::at(
+        Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
+    ))
+}
+
 /// A planner serving on 127.0.0.1:0 in its own runtime; stops when dropped.
 pub struct TestServer {
     pub url: String,
     pub storage: Arc<dyn Storage>,
     pub demo: Demo,
+    /// The planner's clock, which the phones of the test share.
+    pub clock: Arc<dyn Clock>,
     db: TestDb,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TestServer {
+    /// A planner seeded with the demo tenant, on [`test_clock`].
     pub fn start(backing: Backing) -> TestServer {
+        TestServer::start_at(backing, test_clock())
+    }
+
+    /// A planner seeded with the demo tenant, on `clock`.
+    pub fn start_at(backing: Backing, clock: Arc<dyn Clock>) -> TestServer {
         let db = TestDb::new(backing);
         let storage = db.open();
-        let demo = seed(&*storage, &SystemClock).unwrap();
-        let (url, shutdown, thread) = serve(storage.clone());
+        let demo = seed(&*storage, &*clock).unwrap();
+        let (url, shutdown, thread) = serve(storage.clone(), clock.clone());
         TestServer {
             url,
             storage,
             demo,
+            clock,
             db,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -149,7 +178,7 @@ impl TestServer {
     pub fn restart(&mut self) {
         self.stop();
         self.storage = self.db.open();
-        let (url, shutdown, thread) = serve(self.storage.clone());
+        let (url, shutdown, thread) = serve(self.storage.clone(), self.clock.clone());
         self.url = url;
         self.shutdown = Some(shutdown);
         self.thread = Some(thread);
@@ -223,8 +252,8 @@ type Serving = (
 );
 
 /// Serves the planner on 127.0.0.1:0 in its own runtime until the sender fires.
-fn serve(storage: Arc<dyn Storage>) -> Serving {
-    let app = router(AppState::new(storage, Arc::new(SystemClock)));
+fn serve(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>) -> Serving {
+    let app = router(AppState::new(storage, clock));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
     let thread = std::thread::spawn(move || {
@@ -256,13 +285,15 @@ pub fn testdata_photo(name: &str) -> Vec<u8> {
 pub struct Phone {
     pub store: Store,
     pub transport: HttpTransport,
+    clock: Arc<dyn Clock>,
     _dir: TempDir,
 }
 
 impl Phone {
     pub fn enrol(server: &TestServer, courier: &str) -> Phone {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        let clock = server.clock.clone();
+        let mut store = Store::open(dir.path(), clock.clone()).unwrap();
         let transport = HttpTransport::new(&server.url).unwrap();
         enroll(
             &mut store,
@@ -274,6 +305,7 @@ impl Phone {
         Phone {
             store,
             transport,
+            clock,
             _dir: dir,
         }
     }
@@ -327,11 +359,11 @@ impl Phone {
     /// Closes the database (the app is stopped); the phone holds a scratch store meanwhile.
     pub fn close(&mut self) {
         let scratch = self._dir.path().with_extension("closed");
-        self.store = Store::open(&scratch, Arc::new(SystemClock)).unwrap();
+        self.store = Store::open(&scratch, self.clock.clone()).unwrap();
     }
 
     /// Opens the data dir again (the app starts).
     pub fn reopen(&mut self) {
-        self.store = Store::open(self._dir.path(), Arc::new(SystemClock)).unwrap();
+        self.store = Store::open(self._dir.path(), self.clock.clone()).unwrap();
     }
 }

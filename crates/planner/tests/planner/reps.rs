@@ -4,11 +4,10 @@
 //! replacement offline (refused on the phone outside the territory); it syncs to the planner,
 //! and on to the courier's phone with the route.
 
-use std::sync::Arc;
 
 use doorstep_domain::resolution::{ReplacementLine, Resolution};
 use doorstep_domain::territory::Area;
-use doorstep_domain::{Clock, LineOutcome, NewPod, ShortfallReason, SystemClock};
+use doorstep_domain::{LineOutcome, NewPod, ShortfallReason};
 use doorstep_field::sync::{enroll, HttpTransport, SyncEngine};
 use doorstep_field::Store;
 use doorstep_planner::auth::hash_secret;
@@ -29,7 +28,7 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
 
     // Ana, a sales rep with the west of the city.
     let ana = User {
-        id: SystemClock.new_id(),
+        id: server.clock.new_id(),
         name: "Ana Sales".into(),
         role: Role::SalesRep,
     };
@@ -149,11 +148,11 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
             server.demo.tenant_id,
             ana.id,
             &hash_secret("ANA-CODE"),
-            SystemClock.now() + chrono::Duration::days(1),
+            server.clock.now() + chrono::Duration::days(1),
         )
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut phone = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
+    let mut phone = Store::open(dir.path(), server.clock.clone()).unwrap();
     let transport = HttpTransport::new(&server.url).unwrap();
     enroll(&mut phone, &transport, &server.url, "ANA-CODE").unwrap();
     let engine = SyncEngine::default();

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use doorstep_domain::lateness::{assess_route, Pace, Standing, StopFacts};
 use doorstep_domain::territory::Area;
-use doorstep_domain::{Clock, SystemClock};
+use doorstep_domain::Clock;
 use doorstep_planner::auth::hash_secret;
 use doorstep_planner::storage::{Role, User};
 use serde_json::{json, Value};
@@ -37,7 +37,7 @@ fn send(
 /// A sales rep with an API token.
 fn rep(server: &TestServer, name: &str) -> (Uuid, String) {
     let user = User {
-        id: SystemClock.new_id(),
+        id: server.clock.new_id(),
         name: name.into(),
         role: Role::SalesRep,
     };
@@ -52,7 +52,7 @@ fn rep(server: &TestServer, name: &str) -> (Uuid, String) {
             server.demo.tenant_id,
             user.id,
             &hash_secret(&token),
-            SystemClock.now(),
+            server.clock.now(),
         )
         .unwrap();
     (user.id, token)
@@ -326,7 +326,7 @@ fn a_rep_sees_the_deliveries_inside_their_territory_judged_as_the_domain_judges(
             server.demo.tenant_id,
             sam,
             &hash_secret(sam_token),
-            SystemClock.now(),
+            server.clock.now(),
         )
         .unwrap();
     let (status, _) = send(
@@ -472,8 +472,7 @@ fn the_reps_phone_and_the_planner_agree_and_a_reassignment_empties_the_phone(bac
 
     // Ana's phone enrols with a code from dispatch and syncs her day.
     let dir = tempfile::tempdir().unwrap();
-    let mut store =
-        doorstep_field::Store::open(dir.path(), std::sync::Arc::new(SystemClock)).unwrap();
+    let mut store = doorstep_field::Store::open(dir.path(), server.clock.clone()).unwrap();
     let transport = doorstep_field::sync::HttpTransport::new(&server.url).unwrap();
     server
         .storage
@@ -481,7 +480,7 @@ fn the_reps_phone_and_the_planner_agree_and_a_reassignment_empties_the_phone(bac
             server.demo.tenant_id,
             ana,
             &hash_secret("ANA-CODE"),
-            SystemClock.now() + chrono::Duration::days(1),
+            server.clock.now() + chrono::Duration::days(1),
         )
         .unwrap();
     let enrolled =
@@ -583,10 +582,10 @@ fn a_reps_resolutions_sync_and_are_refused_outside_the_territory(backing: Backin
             server.demo.tenant_id,
             ana,
             &hash_secret("ANA-CODE"),
-            SystemClock.now() + chrono::Duration::days(1),
+            server.clock.now() + chrono::Duration::days(1),
         )
         .unwrap();
-    let device = SystemClock.new_id();
+    let device = server.clock.new_id();
     let (status, enrolled) = send(
         &server,
         reqwest::Method::POST,
@@ -620,10 +619,10 @@ fn a_reps_resolutions_sync_and_are_refused_outside_the_territory(backing: Backin
     let line = &inside.lines[0];
     let resolve = |stop: Uuid, resolution: Resolution| OpBody::DeliveryResolved {
         resolution: ResolutionRecorded {
-            id: SystemClock.new_id(),
+            id: server.clock.new_id(),
             stop_id: stop,
             resolution,
-            captured_at: SystemClock.now(),
+            captured_at: server.clock.now(),
         },
     };
     let bodies = vec![
@@ -656,7 +655,7 @@ fn a_reps_resolutions_sync_and_are_refused_outside_the_territory(backing: Backin
         OpBody::StopAdvanced {
             stop_id: inside.id,
             status: doorstep_domain::StopStatus::EnRoute,
-            at: SystemClock.now(),
+            at: server.clock.now(),
         },
         resolve(
             inside.id,
@@ -740,7 +739,7 @@ fn a_reps_resolutions_sync_and_are_refused_outside_the_territory(backing: Backin
     assert_eq!(orders[0]["lines"][0]["qty"], json!(line.ordered_qty));
 
     // A courier may not resolve, even on their own route.
-    let courier_device = SystemClock.new_id();
+    let courier_device = server.clock.new_id();
     let (status, enrolled) = send(
         &server,
         reqwest::Method::POST,
