@@ -2,6 +2,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use doorstep_domain::sync::{ErrorBody, ErrorDetail};
 
+use crate::storage::StorageError;
+
 /// Everything the planner refuses or fails at. Client mistakes are 4xx with a plain sentence;
 /// internal failures are logged and answered without details.
 #[derive(Debug, thiserror::Error)]
@@ -85,24 +87,25 @@ impl PlannerError {
     }
 }
 
-impl From<rusqlite::Error> for PlannerError {
-    fn from(e: rusqlite::Error) -> PlannerError {
-        use rusqlite::{ffi, ErrorCode};
-        let extended = match &e {
-            rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
-            _ => 0,
-        };
-        match (e.sqlite_error_code(), extended) {
-            (_, ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE) => {
-                PlannerError::Conflict("this record exists already".into())
+impl From<StorageError> for PlannerError {
+    /// What the storage said, as the HTTP edge answers it.
+    fn from(e: StorageError) -> PlannerError {
+        match e {
+            StorageError::Invalid(m) => PlannerError::Invalid(m),
+            StorageError::InvalidImport { message, rows } => {
+                PlannerError::InvalidImport { message, rows }
             }
-            (_, ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => {
-                PlannerError::Invalid("this refers to something the planner does not hold".into())
-            }
-            (Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked), _) => {
-                PlannerError::Unavailable("the planner's database is busy; try again".into())
-            }
-            _ => PlannerError::Storage(e.to_string()),
+            StorageError::Unauthorized(m) => PlannerError::Unauthorized(m),
+            StorageError::Forbidden(m) => PlannerError::Forbidden(m),
+            StorageError::NotFound(m) => PlannerError::NotFound(m),
+            StorageError::Conflict(m) => PlannerError::Conflict(m),
+            StorageError::Gap(m) => PlannerError::Gap(m),
+            StorageError::HashMismatch(m) => PlannerError::HashMismatch(m),
+            StorageError::TooLarge(m) => PlannerError::TooLarge(m),
+            StorageError::Unavailable(m) => PlannerError::Unavailable(m),
+            StorageError::Retry(m) => PlannerError::Retry(m),
+            StorageError::Database(m) => PlannerError::Storage(m),
+            StorageError::Internal(m) => PlannerError::Internal(m),
         }
     }
 }

@@ -225,12 +225,12 @@ pub(super) async fn import_file(
     let format = import_format(&headers)?;
     let clock = state.clock.clone();
     let imported = state
-        .store(move |storage| {
+        .store(move |storage| -> Result<_> {
             let read = match format {
                 Format::Json => crate::import::from_json(&body, &*clock)?,
                 Format::Csv => crate::import::from_csv(&body, &*clock)?,
             };
-            storage.import(who.tenant_id, &read)
+            Ok(storage.import(who.tenant_id, &read)?)
         })
         .await?;
     tracing::info!(tenant = %who.tenant_id, routes = imported.routes, stops = imported.stops, "import stored");

@@ -52,14 +52,17 @@ impl AppState {
     }
 
     /// Runs `f` on the storage off the async threads (storage calls block).
-    async fn store<T: Send + 'static>(
+    async fn store<T: Send + 'static, E: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn Storage) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
+        f: impl FnOnce(&dyn Storage) -> std::result::Result<T, E> + Send + 'static,
+    ) -> Result<T>
+    where
+        PlannerError: From<E>,
+    {
         let storage = self.storage.clone();
-        tokio::task::spawn_blocking(move || f(&*storage))
+        Ok(tokio::task::spawn_blocking(move || f(&*storage))
             .await
-            .map_err(|e| PlannerError::Internal(format!("worker failed: {e}")))?
+            .map_err(|e| PlannerError::Internal(format!("worker failed: {e}")))??)
     }
 }
 

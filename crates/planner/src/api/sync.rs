@@ -181,7 +181,7 @@ pub(super) async fn territory_scope(
         ));
     }
     let (body, etag) = state
-        .store(move |storage| {
+        .store(move |storage| -> Result<_> {
             let scope = storage.territory_scope(who.tenant_id, who.user_id, from, to)?;
             let body =
                 serde_json::to_vec(&scope).map_err(|e| PlannerError::Internal(e.to_string()))?;

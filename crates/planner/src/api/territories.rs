@@ -44,8 +44,8 @@ pub(super) async fn import_territories(
 ) -> Result<Response> {
     let clock = state.clock.clone();
     let stored = state
-        .store(move |storage| {
-            let list = crate::import::territories_from_geojson(&body, &*clock)?;
+        .store(move |storage| -> Result<_> {
+            let list = crate::storage::geojson::territories_from_geojson(&body, &*clock)?;
             let ids = storage.save_territories(who.tenant_id, &list)?;
             let all = storage.territories(who.tenant_id, None)?;
             Ok(all

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::sql::json;
 use super::sql::{p, Db, Val};
-use crate::{PlannerError, Result};
+use super::{Result, StorageError};
 
 /// An account as dispatch sends it (`POST /v1/accounts`), keyed by its `ref`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
@@ -94,14 +94,14 @@ impl AccountsImport {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(PlannerError::Invalid(problems.join("; ")))
+            Err(StorageError::Invalid(problems.join("; ")))
         }
     }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
     serde_json::from_str(s)
-        .map_err(|e| PlannerError::Internal(format!("stored {what} are unreadable: {e}")))
+        .map_err(|e| StorageError::Internal(format!("stored {what} are unreadable: {e}")))
 }
 
 /// Stores accounts by ref (a known ref is updated), all in the caller's transaction; the
@@ -174,7 +174,7 @@ pub fn get(db: &mut dyn Db, tenant: Uuid, id: Uuid) -> Result<Account> {
             &format!("SELECT {ACCOUNT_COLUMNS} FROM customers WHERE tenant_id = $1 AND id = $2"),
             p![tenant, id],
         )?
-        .ok_or_else(|| PlannerError::NotFound(format!("no account {id}")))?;
+        .ok_or_else(|| StorageError::NotFound(format!("no account {id}")))?;
     account(&row)
 }
 
@@ -237,7 +237,7 @@ pub fn stop_details(db: &mut dyn Db, tenant: Uuid, stop_ids: &[Uuid]) -> Result<
                 sku: r.text(2)?,
                 description: r.text(3)?,
                 ordered_qty: u32::try_from(r.int(4)?)
-                    .map_err(|_| PlannerError::Internal("stored quantity out of range".into()))?,
+                    .map_err(|_| StorageError::Internal("stored quantity out of range".into()))?,
                 unit: r.text(5)?,
                 barcode: r.opt_text(6)?,
             });

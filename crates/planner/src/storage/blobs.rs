@@ -4,7 +4,7 @@ use doorstep_domain::sha256_hex;
 use uuid::Uuid;
 
 use super::sql::{p, Db};
-use crate::{PlannerError, Result};
+use super::{Result, StorageError};
 
 pub const MAX_BLOB_BYTES: u64 = 25 * 1024 * 1024;
 
@@ -47,12 +47,12 @@ pub fn blob_append(
     )?;
     let held = row.uint(0)?;
     if row.0[1] != super::sql::Val::Null && row.uint(1)? != total {
-        return Err(PlannerError::Conflict(format!(
+        return Err(StorageError::Conflict(format!(
             "Upload-Length {total} differs from the one given before"
         )));
     }
     if offset != held {
-        return Err(PlannerError::Conflict(format!(
+        return Err(StorageError::Conflict(format!(
             "the planner holds {held} bytes of this photo; send from there"
         )));
     }

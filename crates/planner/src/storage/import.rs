@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::routes::{bump, insert_route};
 use super::sql::{p, Db, Row};
 use super::Role;
+use super::{Result, StorageError};
 use crate::import::{CustomerOf, Import, Imported, NewCustomer, Problems};
-use crate::{PlannerError, Result};
 
 /// A courier an import names, by id or by name (case does not matter), among the tenant's
 /// users; `Err` says in plain words why none fits.
@@ -56,7 +56,7 @@ fn stored_customer(r: &Row, reference: &str) -> Result<NewCustomer> {
         kind: r
             .text(2)?
             .parse()
-            .map_err(|e| PlannerError::Internal(format!("{e}")))?,
+            .map_err(|e| StorageError::Internal(format!("{e}")))?,
         address: r.text(3)?,
         lat: r.real(4)?,
         lon: r.real(5)?,
@@ -137,7 +137,8 @@ pub fn import(db: &mut dyn Db, tenant: Uuid, import: &Import) -> Result<Imported
         }
     }
     if !problems.is_empty() {
-        return Err(problems.into_error(import.format));
+        let (message, rows) = problems.refusal(import.format);
+        return Err(StorageError::InvalidImport { message, rows });
     }
 
     // Customers first: their row locks come before the change-log lock the routes take.
@@ -175,7 +176,7 @@ pub fn import(db: &mut dyn Db, tenant: Uuid, import: &Import) -> Result<Imported
     for r in &import.routes {
         let (courier_id, courier_name) =
             couriers.get(r.courier.as_str()).cloned().ok_or_else(|| {
-                PlannerError::Internal(format!("courier {} was not looked up", r.courier))
+                StorageError::Internal(format!("courier {} was not looked up", r.courier))
             })?;
         let mut stops = Vec::with_capacity(r.stops.len());
         let mut stop_customers = Vec::with_capacity(r.stops.len());
@@ -184,7 +185,7 @@ pub fn import(db: &mut dyn Db, tenant: Uuid, import: &Import) -> Result<Imported
                 CustomerOf::Given(c) => (c, None),
                 CustomerOf::Ref(reference) => (
                     *by_ref.get(reference.as_str()).ok_or_else(|| {
-                        PlannerError::Internal(format!("customer {reference} was not looked up"))
+                        StorageError::Internal(format!("customer {reference} was not looked up"))
                     })?,
                     customer_ids.get(reference.as_str()).copied(),
                 ),
@@ -218,7 +219,8 @@ pub fn import(db: &mut dyn Db, tenant: Uuid, import: &Import) -> Result<Imported
         if let Err(e) = route.validate() {
             let mut problems = Problems::default();
             problems.add(&r.at, e.to_string());
-            return Err(problems.into_error(import.format));
+            let (message, rows) = problems.refusal(import.format);
+            return Err(StorageError::InvalidImport { message, rows });
         }
         insert_route(db, tenant, &route, Some(courier_id), &stop_customers)?;
         imported.routes += 1;

@@ -2,6 +2,8 @@
 
 pub mod accounts;
 mod blobs;
+mod error;
+pub mod geojson;
 mod import;
 mod postgres;
 mod routes;
@@ -19,6 +21,7 @@ use uuid::Uuid;
 
 pub use accounts::{AccountsImport, NewAccount};
 pub use doorstep_domain::account::Account;
+pub use error::{Result, StorageError};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub use territories::{Delivery, NewTerritory, ReplacementOrder, TerritoryInfo};
@@ -26,7 +29,6 @@ pub use territories::{Delivery, NewTerritory, ReplacementOrder, TerritoryInfo};
 use sql::Db;
 
 use crate::import::{Import, Imported};
-use crate::{PlannerError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,7 +53,7 @@ impl Role {
 
     pub fn parse(s: &str) -> Result<Role> {
         serde_json::from_value(serde_json::Value::String(s.to_owned()))
-            .map_err(|_| PlannerError::Invalid(format!("\"{s}\" is not a role")))
+            .map_err(|_| StorageError::Invalid(format!("\"{s}\" is not a role")))
     }
 }
 
@@ -169,7 +171,7 @@ pub trait Storage: Send + Sync {
     /// Stores a read import in one transaction: upserts its customers by ref and saves its
     /// routes, each announced in the change log so couriers' devices get them on their next
     /// pull. When anything is wrong (an unknown courier or customer, a route id that exists)
-    /// nothing is stored and every problem is listed (`PlannerError::InvalidImport`).
+    /// nothing is stored and every problem is listed (`StorageError::InvalidImport`).
     fn import(&self, tenant: Uuid, import: &Import) -> Result<Imported>;
     /// An event as the device recorded it, unless unknown in this tenant.
     fn event(&self, tenant: Uuid, id: Uuid) -> Result<Option<OpBody>>;
@@ -334,13 +336,13 @@ impl<B: Backend> Storage for SqlStorage<B> {
         bytes: &[u8],
     ) -> Result<u64> {
         if total == 0 || total > blobs::MAX_BLOB_BYTES {
-            return Err(PlannerError::TooLarge(format!(
+            return Err(StorageError::TooLarge(format!(
                 "a photo must be between 1 byte and {} bytes",
                 blobs::MAX_BLOB_BYTES
             )));
         }
         if offset + bytes.len() as u64 > total {
-            return Err(PlannerError::Invalid(
+            return Err(StorageError::Invalid(
                 "the chunk runs past Upload-Length".into(),
             ));
         }
@@ -348,7 +350,7 @@ impl<B: Backend> Storage for SqlStorage<B> {
         self.0
             .write(&mut |db| blobs::blob_append(db, tenant, sha256, offset, total, bytes))?
             .ok_or_else(|| {
-                PlannerError::HashMismatch(
+                StorageError::HashMismatch(
                     "the photo's bytes do not match its SHA-256 name; send it again".into(),
                 )
             })
@@ -431,7 +433,7 @@ pub fn open(url: &str) -> Result<std::sync::Arc<dyn Storage>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(std::sync::Arc::new(PostgresStorage::open(url)?));
     }
-    Err(PlannerError::Invalid(format!(
+    Err(StorageError::Invalid(format!(
         "\"{url}\" is not a database URL (expected sqlite://PATH or postgres://USER@HOST:PORT/DB)"
     )))
 }

@@ -13,7 +13,8 @@ use postgres::{Client, IsolationLevel, NoTls, Statement};
 
 use super::sql::{Db, Dialect, Row, Val};
 use super::Backend;
-use crate::{PlannerError, Result};
+// Named `PlannerError` here until the migration runner lands; it is the storage error.
+use super::{Result, StorageError as PlannerError};
 
 /// One migration file of `crates/planner/migrations/postgres`.
 macro_rules! migration {
@@ -284,7 +285,7 @@ impl From<postgres::Error> for PlannerError {
                 PlannerError::Invalid("this refers to something the planner does not hold".into())
             }
             None if e.is_closed() => unreachable_db(e),
-            _ => PlannerError::Storage(reason(&e)),
+            _ => PlannerError::Database(reason(&e)),
         }
     }
 }

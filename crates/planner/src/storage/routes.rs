@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::sql::{p, parse, Db};
 use super::{EventReport, PhotoState, RouteReport, StopEdit};
-use crate::{PlannerError, Result};
+use super::{Result, StorageError};
 
 /// Records that a route changed; returns its new version. `left` is the user whose scope the
 /// route just left (a reassignment), who will hear of it as a removal.
@@ -30,7 +30,7 @@ pub(super) fn courier_name(db: &mut dyn Db, tenant: Uuid, courier: Uuid) -> Resu
     )?
     .map(|r| r.text(0))
     .transpose()?
-    .ok_or_else(|| PlannerError::Invalid(format!("{courier} is not a courier of this tenant")))
+    .ok_or_else(|| StorageError::Invalid(format!("{courier} is not a courier of this tenant")))
 }
 
 pub fn save_route(
@@ -54,7 +54,7 @@ pub(super) fn insert_route(
 ) -> Result<()> {
     route
         .validate()
-        .map_err(|e| PlannerError::Invalid(e.to_string()))?;
+        .map_err(|e| StorageError::Invalid(e.to_string()))?;
     if let Some(c) = courier {
         courier_name(db, tenant, c)?;
     }
@@ -65,7 +65,7 @@ pub(super) fn insert_route(
         )?
         .flag(0)?;
     if exists {
-        return Err(PlannerError::Conflict(format!(
+        return Err(StorageError::Conflict(format!(
             "route {} exists already",
             route.id
         )));
@@ -105,7 +105,7 @@ pub fn assign_route(db: &mut dyn Db, tenant: Uuid, route: Uuid, courier: Uuid) -
     );
     let before = db
         .one(&sql, p![tenant, route])?
-        .ok_or_else(|| PlannerError::NotFound(format!("no route {route}")))?
+        .ok_or_else(|| StorageError::NotFound(format!("no route {route}")))?
         .opt_id(0)?;
     db.exec(
         "UPDATE routes SET courier_id = $3, courier_name = $4 WHERE tenant_id = $1 AND id = $2",
@@ -121,17 +121,17 @@ pub fn edit_stop(db: &mut dyn Db, tenant: Uuid, stop: Uuid, edit: &StopEdit) -> 
     );
     let row = db
         .one(&sql, p![tenant, stop])?
-        .ok_or_else(|| PlannerError::NotFound(format!("no stop {stop}")))?;
+        .ok_or_else(|| StorageError::NotFound(format!("no stop {stop}")))?;
     let start = edit.window_start.map_or_else(|| row.clock(1), Ok)?;
     let end = edit.window_end.map_or_else(|| row.clock(2), Ok)?;
     if end <= start {
-        return Err(PlannerError::Invalid(
+        return Err(StorageError::Invalid(
             "the time window must end after it starts".into(),
         ));
     }
     let address = edit.address.as_deref().map(str::trim);
     if address == Some("") {
-        return Err(PlannerError::Invalid("the address cannot be empty".into()));
+        return Err(StorageError::Invalid("the address cannot be empty".into()));
     }
     db.exec(
         "UPDATE stops SET address = COALESCE($3, address), window_start = $4, window_end = $5,
@@ -153,7 +153,7 @@ pub(super) fn load_route(
             "SELECT date, courier_name, courier_id, version FROM routes WHERE tenant_id = $1 AND id = $2",
             p![tenant, id],
         )?
-        .ok_or_else(|| PlannerError::NotFound(format!("no route {id}")))?;
+        .ok_or_else(|| StorageError::NotFound(format!("no route {id}")))?;
     let rows = db.query(
         "SELECT id, position, customer_name, customer_kind, address, lat, lon, contact_name, contact_phone,
                 window_start, window_end, instructions, status, cancelled
@@ -173,7 +173,7 @@ pub(super) fn load_route(
             sku: r.text(2)?,
             description: r.text(3)?,
             ordered_qty: u32::try_from(r.int(4)?)
-                .map_err(|_| PlannerError::Internal("stored quantity out of range".into()))?,
+                .map_err(|_| StorageError::Internal("stored quantity out of range".into()))?,
             unit: r.text(5)?,
             barcode: r.opt_text(6)?,
         });
@@ -188,12 +188,12 @@ pub(super) fn load_route(
         stops.push(Stop {
             id: stop_id,
             position: u32::try_from(r.int(1)?)
-                .map_err(|_| PlannerError::Internal("stored position out of range".into()))?,
+                .map_err(|_| StorageError::Internal("stored position out of range".into()))?,
             customer_name: r.text(2)?,
             customer_kind: r
                 .text(3)?
                 .parse()
-                .map_err(|e| PlannerError::Internal(format!("{e}")))?,
+                .map_err(|e| StorageError::Internal(format!("{e}")))?,
             address: r.text(4)?,
             lat: r.real(5)?,
             lon: r.real(6)?,
@@ -245,7 +245,7 @@ pub fn route_report(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<RouteR
             stop_id: r.id(1)?,
             kind: r.text(2)?,
             body: serde_json::from_str(&r.text(3)?)
-                .map_err(|e| PlannerError::Internal(e.to_string()))?,
+                .map_err(|e| StorageError::Internal(e.to_string()))?,
             complete: photo_states.iter().all(|p| p.received),
             photos: photo_states,
         });
@@ -270,5 +270,5 @@ pub fn event(db: &mut dyn Db, tenant: Uuid, id: Uuid) -> Result<Option<OpBody>> 
     };
     serde_json::from_str(&row.text(0)?)
         .map(Some)
-        .map_err(|e| PlannerError::Internal(format!("stored event {id} cannot be read: {e}")))
+        .map_err(|e| StorageError::Internal(format!("stored event {id} cannot be read: {e}")))
 }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use uuid::Uuid;
 
-use crate::{PlannerError, Result};
+use super::{Result, StorageError};
 
 /// One SQL value, typed the way the planner thinks of it. SQLite stores ids, instants, dates
 /// and times of day as text; PostgreSQL as `uuid`, `timestamptz`, `date` and `time`.
@@ -84,15 +84,15 @@ pub fn instant_text(t: DateTime<Utc>) -> String {
 #[derive(Debug, Clone)]
 pub struct Row(pub Vec<Val>);
 
-fn stored(what: &str, v: &Val) -> PlannerError {
-    PlannerError::Internal(format!("a stored value is not {what}: {v:?}"))
+fn stored(what: &str, v: &Val) -> StorageError {
+    StorageError::Internal(format!("a stored value is not {what}: {v:?}"))
 }
 
 impl Row {
     fn at(&self, i: usize) -> Result<&Val> {
         self.0
             .get(i)
-            .ok_or_else(|| PlannerError::Internal(format!("a query returned no column {i}")))
+            .ok_or_else(|| StorageError::Internal(format!("a query returned no column {i}")))
     }
 
     fn opt(&self, i: usize) -> Result<Option<&Val>> {
@@ -228,7 +228,7 @@ pub trait Db {
     /// A statement that always returns exactly one row (an aggregate, `EXISTS`).
     fn row(&mut self, sql: &str, params: &[Val]) -> Result<Row> {
         self.one(sql, params)?
-            .ok_or_else(|| PlannerError::Internal(format!("no row from: {sql}")))
+            .ok_or_else(|| StorageError::Internal(format!("no row from: {sql}")))
     }
 
     /// Serialises writers on one key until commit (PostgreSQL); SQLite's writer lock does it.
@@ -262,12 +262,12 @@ pub fn sqlite_sql(sql: &str) -> String {
 /// A value stored as its serde name (a role, a status), read back.
 pub(super) fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| PlannerError::Internal(format!("stored value \"{s}\" is unknown")))
+        .map_err(|_| StorageError::Internal(format!("stored value \"{s}\" is unknown")))
 }
 
 /// A value as the JSON text it is stored as.
 pub(super) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| PlannerError::Internal(e.to_string()))
+    serde_json::to_string(v).map_err(|e| StorageError::Internal(e.to_string()))
 }
 
 /// `($s, $s+1, …)` groups for a multi-row statement: `rows` groups of `cols` parameters.

@@ -9,7 +9,8 @@ use rusqlite::Connection;
 
 use super::sql::{instant_text, sqlite_sql, Db, Dialect, Row, Val};
 use super::Backend;
-use crate::{PlannerError, Result};
+// Named `PlannerError` here until the migration runner lands; it is the storage error.
+use super::{Result, StorageError as PlannerError};
 
 /// One migration file of `crates/planner/migrations/sqlite`.
 macro_rules! migration {

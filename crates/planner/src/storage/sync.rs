@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::routes::{bump, load_route};
 use super::sql::{insert_rows, json, list, p, parse, Db, Val};
 use super::{Principal, Role};
-use crate::{PlannerError, Result};
+use super::{Result, StorageError};
 
 /// Numbers the tenant's changes that have committed since the last call, in one short
 /// transaction under the tenant's change-log lock (PostgreSQL). Writers append changes
@@ -132,7 +132,7 @@ fn rep_scope(db: &mut dyn Db, who: &Principal, ops: &[&Op]) -> Result<RepScope> 
         for t in super::territories::list(db, who.tenant_id, Some(who.user_id))? {
             scope.areas.push(
                 doorstep_domain::territory::Area::from_geojson(&t.area).map_err(|e| {
-                    PlannerError::Internal(format!(
+                    StorageError::Internal(format!(
                         "stored territory {} is unreadable: {e}",
                         t.name
                     ))
@@ -477,10 +477,10 @@ fn rejections(db: &mut dyn Db, device: Uuid, epoch: u32, after: u64) -> Result<V
 pub fn device_of(who: &Principal, device_id: Uuid) -> Result<Uuid> {
     match who.device_id {
         Some(d) if d == device_id => Ok(d),
-        Some(_) => Err(PlannerError::Forbidden(
+        Some(_) => Err(StorageError::Forbidden(
             "this token belongs to another device".into(),
         )),
-        None => Err(PlannerError::Forbidden(
+        None => Err(StorageError::Forbidden(
             "sync needs a device token; enrol the device first".into(),
         )),
     }
@@ -490,26 +490,26 @@ pub fn device_of(who: &Principal, device_id: Uuid) -> Result<Uuid> {
 pub fn check_push(who: &Principal, req: &PushRequest) -> Result<Uuid> {
     let device = device_of(who, req.device_id)?;
     if req.epoch == 0 {
-        return Err(PlannerError::Invalid("epoch starts at 1".into()));
+        return Err(StorageError::Invalid("epoch starts at 1".into()));
     }
     for op in &req.ops {
         if op.device_id != device || op.epoch != req.epoch {
-            return Err(PlannerError::Invalid(format!(
+            return Err(StorageError::Invalid(format!(
                 "op {} names another device or epoch than the request",
                 op.seq
             )));
         }
         let json =
-            serde_json::to_vec(&op.body).map_err(|e| PlannerError::Internal(e.to_string()))?;
+            serde_json::to_vec(&op.body).map_err(|e| StorageError::Internal(e.to_string()))?;
         if sha256_hex(&json) != op.sha256 {
-            return Err(PlannerError::Invalid(format!(
+            return Err(StorageError::Invalid(format!(
                 "op {}: its hash does not match its content",
                 op.seq
             )));
         }
     }
     if req.ops.windows(2).any(|w| w[1].seq != w[0].seq + 1) {
-        return Err(PlannerError::Gap(
+        return Err(StorageError::Gap(
             "ops in a push must have contiguous seq numbers".into(),
         ));
     }
@@ -532,7 +532,7 @@ pub fn push(
     let stored = acked(db, device, req.epoch)?;
     if let Some(first) = req.ops.first() {
         if first.seq == 0 || first.seq > stored + 1 {
-            return Err(PlannerError::Gap(format!(
+            return Err(StorageError::Gap(format!(
                 "the planner holds ops up to {stored} for this device; the push starts at {}",
                 first.seq
             )));
@@ -552,7 +552,7 @@ pub fn push(
         for op in req.ops.iter().take_while(|o| o.seq <= stored) {
             if held.get(&op.seq) != Some(&op.sha256) {
                 tracing::warn!(device = %device, epoch = req.epoch, seq = op.seq, "op replayed with different content");
-                return Err(PlannerError::Conflict(format!(
+                return Err(StorageError::Conflict(format!(
                     "op {} was received before with different content; call dispatch",
                     op.seq
                 )));
@@ -595,7 +595,7 @@ pub fn pull(db: &mut dyn Db, who: &Principal, req: &PullRequest) -> Result<PullR
         )?
         .uint(0)?;
     if req.cursor > head {
-        return Err(PlannerError::Invalid(
+        return Err(StorageError::Invalid(
             "this cursor is ahead of the planner; pull from 0".into(),
         ));
     }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::sql::{p, Db, Row, Val};
-use crate::{PlannerError, Result};
+use super::{Result, StorageError};
 
 /// A territory as dispatch draws it, checked already.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ fn sales_rep(db: &mut dyn Db, tenant: Uuid, rep: Uuid) -> Result<()> {
     if found {
         Ok(())
     } else {
-        Err(PlannerError::Invalid(format!(
+        Err(StorageError::Invalid(format!(
             "{rep} is not a sales rep of this tenant"
         )))
     }
@@ -100,14 +100,14 @@ pub fn assign(db: &mut dyn Db, tenant: Uuid, territory: Uuid, rep: Uuid) -> Resu
         p![tenant, territory, rep],
     )?;
     if n == 0 {
-        return Err(PlannerError::NotFound(format!("no territory {territory}")));
+        return Err(StorageError::NotFound(format!("no territory {territory}")));
     }
     Ok(())
 }
 
 fn info(row: &Row) -> Result<TerritoryInfo> {
     let area: serde_json::Value = serde_json::from_str(&row.text(3)?)
-        .map_err(|e| PlannerError::Internal(format!("a stored territory is unreadable: {e}")))?;
+        .map_err(|e| StorageError::Internal(format!("a stored territory is unreadable: {e}")))?;
     Ok(TerritoryInfo {
         id: row.id(0)?,
         name: row.text(1)?,
@@ -141,7 +141,7 @@ pub fn scope(
     to: NaiveDate,
 ) -> Result<TerritoryScope> {
     if to < from {
-        return Err(PlannerError::Invalid(
+        return Err(StorageError::Invalid(
             "the last day comes before the first".into(),
         ));
     }
@@ -152,7 +152,7 @@ pub fn scope(
     let mut routes: BTreeSet<Uuid> = BTreeSet::new();
     for t in &territories {
         let area = Area::from_geojson(&t.area).map_err(|e| {
-            PlannerError::Internal(format!("stored territory {} is unreadable: {e}", t.name))
+            StorageError::Internal(format!("stored territory {} is unreadable: {e}", t.name))
         })?;
         let b = area.bounds();
         areas.push(area.clone());
@@ -324,7 +324,7 @@ pub fn replacements(db: &mut dyn Db, tenant: Uuid) -> Result<Vec<ReplacementOrde
                 customer_name: r.text(2)?,
                 address: r.text(3)?,
                 lines: serde_json::from_str(&r.text(4)?).map_err(|e| {
-                    PlannerError::Internal(format!("stored replacement lines are unreadable: {e}"))
+                    StorageError::Internal(format!("stored replacement lines are unreadable: {e}"))
                 })?,
                 note: r.opt_text(5)?,
                 requested_by: r.text(6)?,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::sql::{p, Db};
 use super::{Principal, Role, User};
-use crate::{PlannerError, Result};
+use super::{Result, StorageError};
 
 pub fn create_tenant(db: &mut dyn Db, id: Uuid, name: &str) -> Result<()> {
     db.exec(
@@ -66,17 +66,17 @@ pub fn enroll(
         db.dialect().for_update("c")
     );
     let Some(row) = db.one(&sql, p![code_hash])? else {
-        return Err(PlannerError::Unauthorized(
+        return Err(StorageError::Unauthorized(
             "this enrolment code is not valid; ask dispatch for a new one".into(),
         ));
     };
     if row.opt_instant(3)?.is_some() {
-        return Err(PlannerError::Unauthorized(
+        return Err(StorageError::Unauthorized(
             "this enrolment code was used already; ask dispatch for a new one".into(),
         ));
     }
     if row.instant(2)? < now {
-        return Err(PlannerError::Unauthorized(
+        return Err(StorageError::Unauthorized(
             "this enrolment code has expired; ask dispatch for a new one".into(),
         ));
     }
@@ -98,7 +98,7 @@ pub fn enroll(
             )?;
         }
         Some(_) => {
-            return Err(PlannerError::Conflict(
+            return Err(StorageError::Conflict(
                 "this device is enrolled for someone else; reinstall the app to enrol it for this person".into(),
             ));
         }
@@ -165,7 +165,7 @@ pub fn revoke_device(
         p![tenant, device_id, now],
     )?;
     if n == 0 {
-        return Err(PlannerError::NotFound(format!("no device {device_id}")));
+        return Err(StorageError::NotFound(format!("no device {device_id}")));
     }
     Ok(())
 }

@@ -9,8 +9,7 @@ use doorstep_domain::sync::{scope_checksum, Op, OpBody, PullRequest, PushRequest
 use doorstep_domain::{sha256_hex, Clock, FakeClock, Pod, PodOutcome, StopStatus};
 use doorstep_planner::auth::hash_secret;
 use doorstep_planner::demo::{seed, Demo};
-use doorstep_planner::storage::{Principal, StopEdit, Storage};
-use doorstep_planner::PlannerError;
+use doorstep_planner::storage::{Principal, StopEdit, Storage, StorageError};
 use uuid::Uuid;
 
 use crate::{Backing, TestDb};
@@ -102,7 +101,7 @@ fn push_answer(
     f: &Fixture,
     who: &Principal,
     ops: Vec<Op>,
-) -> doorstep_planner::Result<doorstep_domain::sync::PushResponse> {
+) -> doorstep_planner::storage::Result<doorstep_domain::sync::PushResponse> {
     let req = PushRequest {
         device_id: who.device_id.unwrap(),
         epoch: 1,
@@ -111,7 +110,7 @@ fn push_answer(
     f.storage.push(who, &req, f.clock.now())
 }
 
-fn push(f: &Fixture, who: &Principal, ops: Vec<Op>) -> doorstep_planner::Result<u64> {
+fn push(f: &Fixture, who: &Principal, ops: Vec<Op>) -> doorstep_planner::storage::Result<u64> {
     Ok(push_answer(f, who, ops)?.acked_seq)
 }
 
@@ -141,7 +140,7 @@ fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Back
         f.clock.now(),
     );
     assert!(
-        matches!(&again, Err(PlannerError::Unauthorized(m)) if m.contains("used already")),
+        matches!(&again, Err(StorageError::Unauthorized(m)) if m.contains("used already")),
         "{again:?}"
     );
 
@@ -156,7 +155,7 @@ fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Back
         f.clock.now(),
     );
     assert!(
-        matches!(&late, Err(PlannerError::Unauthorized(m)) if m.contains("expired")),
+        matches!(&late, Err(StorageError::Unauthorized(m)) if m.contains("expired")),
         "{late:?}"
     );
 
@@ -172,7 +171,7 @@ fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Back
     let unknown = f
         .storage
         .revoke_device(f.demo.tenant_id, Uuid::from_u128(1), f.clock.now());
-    assert!(matches!(unknown, Err(PlannerError::NotFound(_))));
+    assert!(matches!(unknown, Err(StorageError::NotFound(_))));
     // The dispatcher's token still works; Sam's device is gone.
     let dispatcher = f
         .storage
@@ -228,7 +227,7 @@ fn a_phone_whose_enrolment_answer_was_lost_can_enrol_again(backing: Backing) {
         f.clock.now(),
     );
     assert!(
-        matches!(&taken, Err(PlannerError::Conflict(m)) if m.contains("someone else")),
+        matches!(&taken, Err(StorageError::Conflict(m)) if m.contains("someone else")),
         "{taken:?}"
     );
     assert!(f
@@ -285,21 +284,21 @@ fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing)
     assert_eq!(report.route.stops[0].status, StopStatus::Delivered);
 
     let gap = push(&f, &who, vec![op(&who, 1, 5, f.pod(f.stop(route, 5)))]);
-    assert!(matches!(gap, Err(PlannerError::Gap(_))), "{gap:?}");
+    assert!(matches!(gap, Err(StorageError::Gap(_))), "{gap:?}");
     let changed = push(&f, &who, vec![op(&who, 1, 2, f.pod(f.stop(route, 9)))]);
     assert!(
-        matches!(&changed, Err(PlannerError::Conflict(m)) if m.contains("different content")),
+        matches!(&changed, Err(StorageError::Conflict(m)) if m.contains("different content")),
         "{changed:?}"
     );
     let mut forged = op(&who, 1, 4, f.pod(f.stop(route, 4)));
     forged.sha256 = sha256_hex(b"something else");
     let forged = push(&f, &who, vec![forged]);
-    assert!(matches!(forged, Err(PlannerError::Invalid(_))));
+    assert!(matches!(forged, Err(StorageError::Invalid(_))));
     let mut foreign = op(&who, 1, 4, f.pod(f.stop(route, 4)));
     foreign.device_id = Uuid::from_u128(9);
     assert!(matches!(
         push(&f, &who, vec![foreign]),
-        Err(PlannerError::Invalid(_))
+        Err(StorageError::Invalid(_))
     ));
     let zero = f.storage.push(
         &who,
@@ -310,7 +309,7 @@ fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing)
         },
         f.clock.now(),
     );
-    assert!(matches!(zero, Err(PlannerError::Invalid(_))));
+    assert!(matches!(zero, Err(StorageError::Invalid(_))));
     // Nothing of the refused pushes was stored.
     assert_eq!(f.route(route).events.len(), 3);
     assert_eq!(pull(&f, &who, 0).acked_seq, 3);
@@ -421,7 +420,7 @@ fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
             cursor: u64::MAX / 2,
         },
     );
-    assert!(matches!(ahead, Err(PlannerError::Invalid(_))));
+    assert!(matches!(ahead, Err(StorageError::Invalid(_))));
     let other = f.storage.pull(
         &sam,
         &PullRequest {
@@ -430,7 +429,7 @@ fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
             cursor: 0,
         },
     );
-    assert!(matches!(other, Err(PlannerError::Forbidden(_))));
+    assert!(matches!(other, Err(StorageError::Forbidden(_))));
 }
 
 /// Writers commit in a different order than they start; a device pulling all along must end
@@ -558,11 +557,11 @@ fn photos_resume_by_offset_and_are_checked_by_hash(backing: Backing) {
     );
     assert_eq!(f.storage.blob_offset(t, &sha).unwrap(), 30_000);
     let wrong_offset = f.storage.blob_append(t, &sha, 10, total, &data[10..20]);
-    assert!(matches!(wrong_offset, Err(PlannerError::Conflict(_))));
+    assert!(matches!(wrong_offset, Err(StorageError::Conflict(_))));
     let other_length = f
         .storage
         .blob_append(t, &sha, 30_000, total + 1, &data[30_000..]);
-    assert!(matches!(other_length, Err(PlannerError::Conflict(_))));
+    assert!(matches!(other_length, Err(StorageError::Conflict(_))));
     assert!(f.storage.blob(t, &sha).unwrap().is_none(), "not whole yet");
     assert_eq!(
         f.storage
@@ -580,11 +579,11 @@ fn photos_resume_by_offset_and_are_checked_by_hash(backing: Backing) {
     // Bytes that do not match their name are dropped whole.
     let liar = sha256_hex(b"not these bytes");
     let refused = f.storage.blob_append(t, &liar, 0, 5, b"abcde");
-    assert!(matches!(refused, Err(PlannerError::HashMismatch(_))));
+    assert!(matches!(refused, Err(StorageError::HashMismatch(_))));
     assert_eq!(f.storage.blob_offset(t, &liar).unwrap(), 0);
     assert!(f.storage.blob(t, &liar).unwrap().is_none());
     let huge = f.storage.blob_append(t, &liar, 0, 26 * 1024 * 1024, b"x");
-    assert!(matches!(huge, Err(PlannerError::TooLarge(_))));
+    assert!(matches!(huge, Err(StorageError::TooLarge(_))));
     // Another tenant does not see it.
     assert!(f.storage.blob(Uuid::from_u128(3), &sha).unwrap().is_none());
 }
@@ -595,7 +594,7 @@ fn nothing_crosses_tenants(backing: Backing) {
     let (_, _, route) = f.courier("Sam Courier");
     let theirs = other.users[1].route_id.unwrap();
     let report = f.storage.route_report(f.demo.tenant_id, theirs);
-    assert!(matches!(report, Err(PlannerError::NotFound(_))));
+    assert!(matches!(report, Err(StorageError::NotFound(_))));
     let edit = f.storage.edit_stop(
         f.demo.tenant_id,
         f.storage
@@ -609,7 +608,7 @@ fn nothing_crosses_tenants(backing: Backing) {
             ..StopEdit::default()
         },
     );
-    assert!(matches!(edit, Err(PlannerError::NotFound(_))));
+    assert!(matches!(edit, Err(StorageError::NotFound(_))));
     // A courier of this tenant pushing a POD for the other tenant's stop: rejected, not applied.
     let sam = f.enrol("Sam Courier");
     let their_stop = f
@@ -650,7 +649,7 @@ fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
             ..StopEdit::default()
         },
     );
-    assert!(matches!(backwards, Err(PlannerError::Invalid(_))));
+    assert!(matches!(backwards, Err(StorageError::Invalid(_))));
     let empty = f.storage.edit_stop(
         t,
         stop.id,
@@ -659,7 +658,7 @@ fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
             ..StopEdit::default()
         },
     );
-    assert!(matches!(empty, Err(PlannerError::Invalid(_))));
+    assert!(matches!(empty, Err(StorageError::Invalid(_))));
     let unchanged = f.route(route);
     assert_eq!(
         unchanged.version, before.version,
@@ -696,11 +695,11 @@ fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
         "lines survive the edit"
     );
     let dup = f.storage.save_route(t, &after.route, None);
-    assert!(matches!(dup, Err(PlannerError::Conflict(_))));
+    assert!(matches!(dup, Err(StorageError::Conflict(_))));
     let missing = f
         .storage
         .assign_route(t, Uuid::from_u128(5), Uuid::from_u128(6));
-    assert!(matches!(missing, Err(PlannerError::Invalid(_))));
+    assert!(matches!(missing, Err(StorageError::Invalid(_))));
 }
 
 /// A push is applied set-wise, but judged op by op in seq order: an op sees what the ops
