@@ -54,7 +54,10 @@ impl Fixture {
                 self.clock.now(),
             )
             .unwrap();
-        assert_eq!(tenant_name, "Doorstep Demo Amsterdam");
+        assert_eq!(
+            tenant_name, "Doorstep Demo Amsterdam",
+            "enrolment answers with the name of the tenant the code belongs to"
+        );
         who
     }
 
@@ -131,7 +134,10 @@ fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Back
     let f = fixture(backing);
     let (_, code, _) = f.courier("Sam Courier");
     let who = f.enrol("Sam Courier");
-    assert_eq!(who.user_name, "Sam Courier");
+    assert_eq!(
+        who.user_name, "Sam Courier",
+        "a device token resolves to the person the code was made for"
+    );
     let again = f.storage.enroll(
         &hash_secret(&code),
         f.clock.new_id(),
@@ -159,11 +165,13 @@ fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Back
         "{late:?}"
     );
 
-    assert!(f
-        .storage
-        .principal(&hash_secret("nobody"))
-        .unwrap()
-        .is_none());
+    assert!(
+        f.storage
+            .principal(&hash_secret("nobody"))
+            .unwrap()
+            .is_none(),
+        "a token the planner never issued belongs to nobody"
+    );
     let device = who.device_id.unwrap();
     f.storage
         .revoke_device(f.demo.tenant_id, device, f.clock.now())
@@ -171,15 +179,24 @@ fn enrolment_codes_are_single_use_expire_and_tokens_can_be_revoked(backing: Back
     let unknown = f
         .storage
         .revoke_device(f.demo.tenant_id, Uuid::from_u128(1), f.clock.now());
-    assert!(matches!(unknown, Err(StorageError::NotFound(_))));
+    assert!(
+        matches!(unknown, Err(StorageError::NotFound(_))),
+        "revoking a device the tenant does not have is refused as not found"
+    );
     // The dispatcher's token still works; Sam's device is gone.
     let dispatcher = f
         .storage
         .principal(&hash_secret(&f.demo.dispatcher_token))
         .unwrap()
         .unwrap();
-    assert_eq!(dispatcher.user_name, "Dana Dispatch");
-    assert_eq!(dispatcher.device_id, None);
+    assert_eq!(
+        dispatcher.user_name, "Dana Dispatch",
+        "a user token resolves to the dispatcher it was issued to"
+    );
+    assert_eq!(
+        dispatcher.device_id, None,
+        "a user token is no device's, so it names no device"
+    );
 }
 
 /// Found by the simulation: a phone whose enrolment answer was lost on the way held no token,
@@ -209,8 +226,15 @@ fn a_phone_whose_enrolment_answer_was_lost_can_enrol_again(backing: Backing) {
             f.clock.now(),
         )
         .unwrap();
-    assert_eq!(again.device_id, Some(device));
-    assert_eq!(again.user_id, sam);
+    assert_eq!(
+        again.device_id,
+        Some(device),
+        "the phone that enrols again keeps its own device id"
+    );
+    assert_eq!(
+        again.user_id, sam,
+        "the phone that enrols again is still the same person's"
+    );
     let now = f
         .storage
         .principal(&hash_secret("new token"))
@@ -230,11 +254,13 @@ fn a_phone_whose_enrolment_answer_was_lost_can_enrol_again(backing: Backing) {
         matches!(&taken, Err(StorageError::Conflict(m)) if m.contains("someone else")),
         "{taken:?}"
     );
-    assert!(f
-        .storage
-        .principal(&hash_secret("noor's token"))
-        .unwrap()
-        .is_none());
+    assert!(
+        f.storage
+            .principal(&hash_secret("noor's token"))
+            .unwrap()
+            .is_none(),
+        "another person's code cannot take over the phone: their token is not issued"
+    );
     let unused = f.storage.enroll(
         &hash_secret(&noor_code),
         f.clock.new_id(),
@@ -263,7 +289,7 @@ fn an_op_with_any_gps_fix_keeps_its_hash(backing: Backing) {
             accuracy_m: 11.0,
         });
     }
-    assert_eq!(push(&f, &who, vec![op(&who, 1, 1, body)]).unwrap(), 1);
+    assert_eq!(push(&f, &who, vec![op(&who, 1, 1, body)]).unwrap(), 1, "an op whose GPS fix is not exactly representable is stored and acked as the phone hashed it");
 }
 
 fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing) {
@@ -276,12 +302,28 @@ fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing)
         .enumerate()
         .map(|(i, b)| op(&who, 1, i as u64 + 1, b.clone()))
         .collect();
-    assert_eq!(push(&f, &who, ops.clone()).unwrap(), 3);
+    assert_eq!(
+        push(&f, &who, ops.clone()).unwrap(),
+        3,
+        "three contiguous ops are all acked"
+    );
     // The same ops again (an answer that was lost): acknowledged, applied once.
-    assert_eq!(push(&f, &who, ops[1..].to_vec()).unwrap(), 3);
+    assert_eq!(
+        push(&f, &who, ops[1..].to_vec()).unwrap(),
+        3,
+        "a replay of stored ops is acknowledged up to what the planner holds"
+    );
     let report = f.route(route);
-    assert_eq!(report.events.len(), 3);
-    assert_eq!(report.route.stops[0].status, StopStatus::Delivered);
+    assert_eq!(
+        report.events.len(),
+        3,
+        "replayed ops are applied once: one event each"
+    );
+    assert_eq!(
+        report.route.stops[0].status,
+        StopStatus::Delivered,
+        "the first stop's POD delivered it"
+    );
 
     let gap = push(&f, &who, vec![op(&who, 1, 5, f.pod(f.stop(route, 5)))]);
     assert!(matches!(gap, Err(StorageError::Gap(_))), "{gap:?}");
@@ -293,13 +335,16 @@ fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing)
     let mut forged = op(&who, 1, 4, f.pod(f.stop(route, 4)));
     forged.sha256 = sha256_hex(b"something else");
     let forged = push(&f, &who, vec![forged]);
-    assert!(matches!(forged, Err(StorageError::Invalid(_))));
+    assert!(
+        matches!(forged, Err(StorageError::Invalid(_))),
+        "an op whose hash does not match its content is refused before anything is stored"
+    );
     let mut foreign = op(&who, 1, 4, f.pod(f.stop(route, 4)));
     foreign.device_id = Uuid::from_u128(9);
-    assert!(matches!(
-        push(&f, &who, vec![foreign]),
-        Err(StorageError::Invalid(_))
-    ));
+    assert!(
+        matches!(push(&f, &who, vec![foreign]), Err(StorageError::Invalid(_))),
+        "an op naming another device than the push is refused"
+    );
     let zero = f.storage.push(
         &who,
         &PushRequest {
@@ -309,10 +354,21 @@ fn pushes_are_idempotent_contiguous_and_refuse_changed_content(backing: Backing)
         },
         f.clock.now(),
     );
-    assert!(matches!(zero, Err(StorageError::Invalid(_))));
+    assert!(
+        matches!(zero, Err(StorageError::Invalid(_))),
+        "epoch 0 is not a valid epoch for a push"
+    );
     // Nothing of the refused pushes was stored.
-    assert_eq!(f.route(route).events.len(), 3);
-    assert_eq!(pull(&f, &who, 0).acked_seq, 3);
+    assert_eq!(
+        f.route(route).events.len(),
+        3,
+        "nothing of the refused pushes added an event"
+    );
+    assert_eq!(
+        pull(&f, &who, 0).acked_seq,
+        3,
+        "a pull reports the device's acked seq"
+    );
 }
 
 fn ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason(backing: Backing) {
@@ -349,7 +405,10 @@ fn ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason(backing: Ba
         op(&sam, 1, 5, f.pod(Uuid::from_u128(77))),
     ];
     let answer = push_answer(&f, &sam, ops).unwrap();
-    assert_eq!(answer.acked_seq, 5);
+    assert_eq!(
+        answer.acked_seq, 5,
+        "every op of the push is stored and acked, rejected ones included"
+    );
     let reasons: HashMap<u64, String> = answer
         .rejections
         .iter()
@@ -357,16 +416,43 @@ fn ops_that_break_a_rule_are_stored_acked_and_rejected_with_a_reason(backing: Ba
         .collect();
     assert_eq!(reasons.len(), 4, "{reasons:?}");
     assert!(reasons[&1].contains("cancelled"), "{}", reasons[&1]);
-    assert!(!reasons.contains_key(&2));
-    assert!(reasons[&3].contains("Delivered") || reasons[&3].contains("delivered"));
-    assert!(reasons[&4].contains("not assigned to you"));
-    assert!(reasons[&5].contains("not known"));
+    assert!(
+        !reasons.contains_key(&2),
+        "the POD on a pending stop of the courier's own route is applied, not rejected"
+    );
+    assert!(
+        reasons[&3].contains("Delivered") || reasons[&3].contains("delivered"),
+        "a stop cannot go back to Arrived once delivered, and the reason says so"
+    );
+    assert!(
+        reasons[&4].contains("not assigned to you"),
+        "a POD for a stop on another courier's route is rejected as not theirs"
+    );
+    assert!(
+        reasons[&5].contains("not known"),
+        "a POD for a stop the planner does not know is rejected as unknown"
+    );
     // The stop stays delivered; Noor's stop is untouched; the rejections come back on pull.
     let report = f.route(sams_route);
-    assert_eq!(report.route.stops[1].status, StopStatus::Delivered);
-    assert_eq!(report.route.stops[0].status, StopStatus::Pending);
-    assert!(f.route(noors_route).events.is_empty());
-    assert_eq!(pull(&f, &sam, 0).rejections.len(), 4);
+    assert_eq!(
+        report.route.stops[1].status,
+        StopStatus::Delivered,
+        "the rejected advance leaves the delivered stop delivered"
+    );
+    assert_eq!(
+        report.route.stops[0].status,
+        StopStatus::Pending,
+        "a POD on a cancelled stop is not applied: the stop stays pending"
+    );
+    assert!(
+        f.route(noors_route).events.is_empty(),
+        "the rejected POD left no event on Noor's route"
+    );
+    assert_eq!(
+        pull(&f, &sam, 0).rejections.len(),
+        4,
+        "the four rejections come back to the device on pull"
+    );
 }
 
 fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
@@ -377,16 +463,40 @@ fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
     let (noor_id, _, noors_route) = f.courier("Noor Courier");
 
     let first = pull(&f, &sam, 0);
-    assert_eq!(first.routes.len(), 1);
-    assert_eq!(first.routes[0].route.id, sams_route);
-    assert_eq!(first.routes[0].route.stops.len(), 30);
-    assert!(first.removed.is_empty());
+    assert_eq!(
+        first.routes.len(),
+        1,
+        "Sam's first pull holds only his own route"
+    );
+    assert_eq!(
+        first.routes[0].route.id, sams_route,
+        "the route in Sam's scope is his"
+    );
+    assert_eq!(
+        first.routes[0].route.stops.len(),
+        30,
+        "the route comes with all 30 of its stops"
+    );
+    assert!(
+        first.removed.is_empty(),
+        "nothing was removed from a scope the device has just received"
+    );
     let mut versions = vec![(sams_route, first.routes[0].version)];
-    assert_eq!(first.scope_checksum, scope_checksum(&mut versions));
+    assert_eq!(
+        first.scope_checksum,
+        scope_checksum(&mut versions),
+        "the checksum covers exactly the routes in the scope, at their versions"
+    );
     // Nothing changed: nothing comes.
     let idle = pull(&f, &sam, first.cursor);
-    assert!(idle.routes.is_empty() && idle.removed.is_empty());
-    assert!(idle.cursor >= first.cursor);
+    assert!(
+        idle.routes.is_empty() && idle.removed.is_empty(),
+        "a pull with nothing new returns no routes and no removals"
+    );
+    assert!(
+        idle.cursor >= first.cursor,
+        "the cursor never moves backwards"
+    );
 
     // Dispatch gives Sam's route to Noor.
     let noor_first = pull(&f, &noor, 0);
@@ -394,22 +504,47 @@ fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
         .storage
         .assign_route(f.demo.tenant_id, sams_route, noor_id)
         .unwrap();
-    assert!(v > first.routes[0].version);
+    assert!(
+        v > first.routes[0].version,
+        "the reassignment gives the route a newer version"
+    );
     let sam_after = pull(&f, &sam, first.cursor);
-    assert_eq!(sam_after.removed, vec![sams_route]);
-    assert!(sam_after.routes.is_empty());
-    assert_eq!(sam_after.scope_checksum, scope_checksum(&mut []));
+    assert_eq!(
+        sam_after.removed,
+        vec![sams_route],
+        "the route given to Noor is reported to Sam as removed"
+    );
+    assert!(
+        sam_after.routes.is_empty(),
+        "a route that left Sam's scope is not sent to him"
+    );
+    assert_eq!(
+        sam_after.scope_checksum,
+        scope_checksum(&mut []),
+        "Sam's scope is now empty, and the checksum says so"
+    );
     let noor_after = pull(&f, &noor, noor_first.cursor);
-    assert_eq!(noor_after.routes.len(), 1);
-    assert_eq!(noor_after.routes[0].route.id, sams_route);
-    assert_eq!(noor_after.routes[0].route.courier_name, "Noor Courier");
+    assert_eq!(
+        noor_after.routes.len(),
+        1,
+        "Noor now pulls the route she was given"
+    );
+    assert_eq!(
+        noor_after.routes[0].route.id, sams_route,
+        "the route in Noor's scope is the one taken from Sam"
+    );
+    assert_eq!(
+        noor_after.routes[0].route.courier_name, "Noor Courier",
+        "the route carries its new courier's name"
+    );
     let mut noor_versions = vec![
         (noors_route, noor_first.routes[0].version),
         (sams_route, noor_after.routes[0].version),
     ];
     assert_eq!(
         noor_after.scope_checksum,
-        scope_checksum(&mut noor_versions)
+        scope_checksum(&mut noor_versions),
+        "Noor's checksum covers her old route and the new one"
     );
 
     let ahead = f.storage.pull(
@@ -420,7 +555,10 @@ fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
             cursor: u64::MAX / 2,
         },
     );
-    assert!(matches!(ahead, Err(StorageError::Invalid(_))));
+    assert!(
+        matches!(ahead, Err(StorageError::Invalid(_))),
+        "a cursor ahead of the change log is refused"
+    );
     let other = f.storage.pull(
         &sam,
         &PullRequest {
@@ -429,7 +567,10 @@ fn pulls_are_scoped_report_removals_and_checksum_the_scope(backing: Backing) {
             cursor: 0,
         },
     );
-    assert!(matches!(other, Err(StorageError::Forbidden(_))));
+    assert!(
+        matches!(other, Err(StorageError::Forbidden(_))),
+        "a device may pull only as itself, not as another device"
+    );
 }
 
 /// Writers commit in a different order than they start; a device pulling all along must end
@@ -538,8 +679,16 @@ fn the_same_push_sent_twice_at_once_stores_each_op_once(backing: Backing) {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(answers, vec![20; 4]);
-    assert_eq!(f.route(route).events.len(), 20);
+    assert_eq!(
+        answers,
+        vec![20; 4],
+        "every concurrent copy of the push is acked up to the last op"
+    );
+    assert_eq!(
+        f.route(route).events.len(),
+        20,
+        "concurrent copies of the same push stored each op once"
+    );
 }
 
 fn photos_resume_by_offset_and_are_checked_by_hash(backing: Backing) {
@@ -548,44 +697,81 @@ fn photos_resume_by_offset_and_are_checked_by_hash(backing: Backing) {
     let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let sha = sha256_hex(&data);
     let total = data.len() as u64;
-    assert_eq!(f.storage.blob_offset(t, &sha).unwrap(), 0);
+    assert_eq!(
+        f.storage.blob_offset(t, &sha).unwrap(),
+        0,
+        "nothing is held of a photo before its first chunk"
+    );
     assert_eq!(
         f.storage
             .blob_append(t, &sha, 0, total, &data[..30_000])
             .unwrap(),
-        30_000
+        30_000,
+        "the first chunk is stored and the offset is where it ends"
     );
-    assert_eq!(f.storage.blob_offset(t, &sha).unwrap(), 30_000);
+    assert_eq!(
+        f.storage.blob_offset(t, &sha).unwrap(),
+        30_000,
+        "the planner reports where the upload stopped, so it can resume there"
+    );
     let wrong_offset = f.storage.blob_append(t, &sha, 10, total, &data[10..20]);
-    assert!(matches!(wrong_offset, Err(StorageError::Conflict(_))));
+    assert!(
+        matches!(wrong_offset, Err(StorageError::Conflict(_))),
+        "a chunk that does not start at the held offset is refused"
+    );
     let other_length = f
         .storage
         .blob_append(t, &sha, 30_000, total + 1, &data[30_000..]);
-    assert!(matches!(other_length, Err(StorageError::Conflict(_))));
+    assert!(
+        matches!(other_length, Err(StorageError::Conflict(_))),
+        "a chunk that changes the photo's total length is refused"
+    );
     assert!(f.storage.blob(t, &sha).unwrap().is_none(), "not whole yet");
     assert_eq!(
         f.storage
             .blob_append(t, &sha, 30_000, total, &data[30_000..])
             .unwrap(),
-        total
+        total,
+        "the last chunk completes the photo at its full length"
     );
-    assert_eq!(f.storage.blob(t, &sha).unwrap().unwrap(), data);
+    assert_eq!(
+        f.storage.blob(t, &sha).unwrap().unwrap(),
+        data,
+        "the completed photo holds exactly the bytes sent"
+    );
     // Sending it again is harmless.
     assert_eq!(
         f.storage.blob_append(t, &sha, 0, total, &data).unwrap(),
-        total
+        total,
+        "sending a complete photo again is acknowledged at its full length"
     );
 
     // Bytes that do not match their name are dropped whole.
     let liar = sha256_hex(b"not these bytes");
     let refused = f.storage.blob_append(t, &liar, 0, 5, b"abcde");
-    assert!(matches!(refused, Err(StorageError::HashMismatch(_))));
-    assert_eq!(f.storage.blob_offset(t, &liar).unwrap(), 0);
-    assert!(f.storage.blob(t, &liar).unwrap().is_none());
+    assert!(
+        matches!(refused, Err(StorageError::HashMismatch(_))),
+        "a photo whose bytes do not match its SHA-256 name is refused"
+    );
+    assert_eq!(
+        f.storage.blob_offset(t, &liar).unwrap(),
+        0,
+        "the bytes of a photo with a wrong hash are dropped whole"
+    );
+    assert!(
+        f.storage.blob(t, &liar).unwrap().is_none(),
+        "a photo with a wrong hash is never served"
+    );
     let huge = f.storage.blob_append(t, &liar, 0, 26 * 1024 * 1024, b"x");
-    assert!(matches!(huge, Err(StorageError::TooLarge(_))));
+    assert!(
+        matches!(huge, Err(StorageError::TooLarge(_))),
+        "a photo above the size limit is refused"
+    );
     // Another tenant does not see it.
-    assert!(f.storage.blob(Uuid::from_u128(3), &sha).unwrap().is_none());
+    assert!(
+        f.storage.blob(Uuid::from_u128(3), &sha).unwrap().is_none(),
+        "a photo stored for one tenant is not served to another"
+    );
 }
 
 fn nothing_crosses_tenants(backing: Backing) {
@@ -594,7 +780,10 @@ fn nothing_crosses_tenants(backing: Backing) {
     let (_, _, route) = f.courier("Sam Courier");
     let theirs = other.users[1].route_id.unwrap();
     let report = f.storage.route_report(f.demo.tenant_id, theirs);
-    assert!(matches!(report, Err(StorageError::NotFound(_))));
+    assert!(
+        matches!(report, Err(StorageError::NotFound(_))),
+        "dispatch cannot read another tenant's route report"
+    );
     let edit = f.storage.edit_stop(
         f.demo.tenant_id,
         f.storage
@@ -608,7 +797,10 @@ fn nothing_crosses_tenants(backing: Backing) {
             ..StopEdit::default()
         },
     );
-    assert!(matches!(edit, Err(StorageError::NotFound(_))));
+    assert!(
+        matches!(edit, Err(StorageError::NotFound(_))),
+        "dispatch cannot edit another tenant's stop"
+    );
     // A courier of this tenant pushing a POD for the other tenant's stop: rejected, not applied.
     let sam = f.enrol("Sam Courier");
     let their_stop = f
@@ -619,18 +811,25 @@ fn nothing_crosses_tenants(backing: Backing) {
         .stops[0]
         .id;
     let answer = push_answer(&f, &sam, vec![op(&sam, 1, 1, f.pod(their_stop))]).unwrap();
-    assert_eq!(answer.rejections.len(), 1);
-    assert!(f
-        .storage
-        .route_report(other.tenant_id, theirs)
-        .unwrap()
-        .events
-        .is_empty());
+    assert_eq!(
+        answer.rejections.len(),
+        1,
+        "the POD for another tenant's stop is rejected"
+    );
+    assert!(
+        f.storage
+            .route_report(other.tenant_id, theirs)
+            .unwrap()
+            .events
+            .is_empty(),
+        "the rejected POD left no event on the other tenant's route"
+    );
     // Sam's pull holds only his own route.
     let answer = pull(&f, &sam, 0);
     assert_eq!(
         answer.routes.iter().map(|r| r.route.id).collect::<Vec<_>>(),
-        vec![route]
+        vec![route],
+        "a courier pulls only his own route, none of the other tenant's"
     );
 }
 
@@ -649,7 +848,10 @@ fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
             ..StopEdit::default()
         },
     );
-    assert!(matches!(backwards, Err(StorageError::Invalid(_))));
+    assert!(
+        matches!(backwards, Err(StorageError::Invalid(_))),
+        "a window that ends before it starts is refused"
+    );
     let empty = f.storage.edit_stop(
         t,
         stop.id,
@@ -658,13 +860,19 @@ fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
             ..StopEdit::default()
         },
     );
-    assert!(matches!(empty, Err(StorageError::Invalid(_))));
+    assert!(
+        matches!(empty, Err(StorageError::Invalid(_))),
+        "a blank address is refused"
+    );
     let unchanged = f.route(route);
     assert_eq!(
         unchanged.version, before.version,
         "a refused edit changes nothing"
     );
-    assert_eq!(unchanged.route.stops[3].address, stop.address);
+    assert_eq!(
+        unchanged.route.stops[3].address, stop.address,
+        "a refused edit leaves the stop's address as it was"
+    );
 
     let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap();
     let eleven = chrono::NaiveTime::from_hms_opt(11, 30, 0).unwrap();
@@ -681,25 +889,42 @@ fn dispatch_edits_are_checked_and_bump_the_version(backing: Backing) {
             },
         )
         .unwrap();
-    assert!(v > before.version);
+    assert!(
+        v > before.version,
+        "an edit gives the route a newer version"
+    );
     let after = f.route(route);
-    assert_eq!(after.version, v);
+    assert_eq!(
+        after.version, v,
+        "the route report shows the version the edit returned"
+    );
     let s = &after.route.stops[3];
     assert_eq!(
         (s.address.as_str(), s.window_start, s.window_end),
-        ("Prinsengracht 263", nine, eleven)
+        ("Prinsengracht 263", nine, eleven),
+        "the edit changed exactly the address and the window"
     );
-    assert_eq!(after.cancelled, vec![stop.id]);
+    assert_eq!(
+        after.cancelled,
+        vec![stop.id],
+        "the cancelled stop is listed as cancelled"
+    );
     assert_eq!(
         after.route.stops[3].lines, stop.lines,
         "lines survive the edit"
     );
     let dup = f.storage.save_route(t, &after.route, None);
-    assert!(matches!(dup, Err(StorageError::Conflict(_))));
+    assert!(
+        matches!(dup, Err(StorageError::Conflict(_))),
+        "saving a route whose id exists already is a conflict"
+    );
     let missing = f
         .storage
         .assign_route(t, Uuid::from_u128(5), Uuid::from_u128(6));
-    assert!(matches!(missing, Err(StorageError::Invalid(_))));
+    assert!(
+        matches!(missing, Err(StorageError::Invalid(_))),
+        "assigning a route the tenant does not have is refused"
+    );
 }
 
 /// A push is applied set-wise, but judged op by op in seq order: an op sees what the ops
@@ -737,7 +962,7 @@ fn the_ops_of_one_push_are_judged_in_order(backing: Backing) {
         .map(|(i, b)| op(&sam, 1, i as u64 + 1, b))
         .collect();
     let answer = push_answer(&f, &sam, ops).unwrap();
-    assert_eq!(answer.acked_seq, 7);
+    assert_eq!(answer.acked_seq, 7, "all seven ops of the push are acked");
     let refused: Vec<u64> = answer.rejections.iter().map(|r| r.seq).collect();
     assert_eq!(refused, vec![5, 7], "{:?}", answer.rejections);
     let report = f.route(route);
@@ -746,7 +971,11 @@ fn the_ops_of_one_push_are_judged_in_order(backing: Backing) {
         2,
         "the POD and its correction, once each"
     );
-    assert_eq!(report.route.stops[3].status, StopStatus::PartlyDelivered);
+    assert_eq!(
+        report.route.stops[3].status,
+        StopStatus::PartlyDelivered,
+        "the correction made the stop partly delivered, and later ops did not undo it"
+    );
 }
 
 crate::on_both_stores!(
@@ -814,6 +1043,7 @@ fn postgres_a_change_that_commits_late_is_not_stepped_over() {
     );
     assert_eq!(
         addresses.get(&route_b),
-        Some(&format!("New address for {stop_b}"))
+        Some(&format!("New address for {stop_b}")),
+        "route B's edit, committed while A's waited, reached the device"
     );
 }

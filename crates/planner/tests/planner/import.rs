@@ -107,38 +107,76 @@ fn a_json_import_reaches_the_couriers_phone_and_the_dispatchers_view(backing: Ba
     );
 
     let (status, report) = server.dispatch(Method::GET, &format!("/v1/routes/{route_id}"), None);
-    assert_eq!(status, 200);
-    assert_eq!(report["courier_id"], json!(user_id(&server, "Sam Courier")));
+    assert_eq!(status, 200, "dispatch reads the imported route's report");
+    assert_eq!(
+        report["courier_id"],
+        json!(user_id(&server, "Sam Courier")),
+        "the imported route is assigned to the courier the file names"
+    );
     assert_eq!(
         report["route"]["courier_name"], "Sam Courier",
         "the courier is found whatever the case of the name"
     );
     let stops = report["route"]["stops"].as_array().unwrap();
-    assert_eq!(stops.len(), 2);
+    assert_eq!(stops.len(), 2, "the route has the two stops of the file");
     assert_eq!(
-        stops[0]["customer_name"],
-        "Albert Heijn Buikslotermeerplein"
+        stops[0]["customer_name"], "Albert Heijn Buikslotermeerplein",
+        "the first stop is for the customer defined in the file"
     );
-    assert_eq!(stops[0]["contact_phone"], "+31205550142");
-    assert_eq!(stops[0]["lines"].as_array().unwrap().len(), 2);
-    assert_eq!(stops[1]["customer_kind"], "b2c");
+    assert_eq!(
+        stops[0]["contact_phone"], "+31205550142",
+        "the stop keeps the customer's contact phone"
+    );
+    assert_eq!(
+        stops[0]["lines"].as_array().unwrap().len(),
+        2,
+        "the first stop carries its two order lines"
+    );
+    assert_eq!(
+        stops[1]["customer_kind"], "b2c",
+        "a customer given in full without a ref is a consumer"
+    );
 
     let report = phone.sync().unwrap();
     assert_eq!(
         report.routes_updated, 1,
         "the new route reaches the phone on its next pull"
     );
-    assert!(report.checksum_ok);
-    assert_eq!(phone.store.routes().on(tomorrow).unwrap(), Some(route_id));
+    assert!(
+        report.checksum_ok,
+        "the phone's scope matches the planner's after the sync"
+    );
+    assert_eq!(
+        phone.store.routes().on(tomorrow).unwrap(),
+        Some(route_id),
+        "the phone holds the imported route for tomorrow"
+    );
     let view = phone.store.routes().view(route_id).unwrap();
-    assert_eq!(view.stops.len(), 2);
-    assert_eq!(view.stops[1].customer_name, "Ana de Vries");
+    assert_eq!(
+        view.stops.len(),
+        2,
+        "the courier sees both stops of the imported route"
+    );
+    assert_eq!(
+        view.stops[1].customer_name, "Ana de Vries",
+        "the second stop is for the consumer given in full"
+    );
 
     // A route handed out is changed through PATCH, not imported again.
     let (status, answer) = import(&server, "application/json", doc.to_string());
-    assert_eq!(status, 400);
-    assert_eq!(answer["error"]["code"], "invalid_import");
-    assert_eq!(rows_of(&answer), [json!("routes[0]")]);
+    assert_eq!(
+        status, 400,
+        "importing a route id that exists already is a client mistake"
+    );
+    assert_eq!(
+        answer["error"]["code"], "invalid_import",
+        "the refusal lists the rows with problems"
+    );
+    assert_eq!(
+        rows_of(&answer),
+        [json!("routes[0]")],
+        "the refusal names the route that exists already by its path"
+    );
     assert!(
         answer["error"]["rows"][0]["message"]
             .as_str()
@@ -158,10 +196,19 @@ fn the_sample_csv_reaches_the_couriers_phones(backing: Backing) {
     .unwrap();
     let (status, answer) = import(&server, "text/csv; charset=utf-8", sample);
     assert_eq!(status, 201, "the documented sample imports: {answer}");
-    assert_eq!(answer["customers"], 3);
-    assert_eq!(answer["routes"], 2);
-    assert_eq!(answer["stops"], 4);
-    assert_eq!(answer["lines"], 5);
+    assert_eq!(
+        answer["customers"], 3,
+        "the sample file defines three customers"
+    );
+    assert_eq!(answer["routes"], 2, "the sample file holds two routes");
+    assert_eq!(
+        answer["stops"], 4,
+        "the sample file's routes have four stops in all"
+    );
+    assert_eq!(
+        answer["lines"], 5,
+        "the sample file's stops have five order lines in all"
+    );
     let ids: Vec<Uuid> = serde_json::from_value(answer["route_ids"].clone()).unwrap();
 
     let report = noor.sync().unwrap();
@@ -170,19 +217,27 @@ fn the_sample_csv_reaches_the_couriers_phones(backing: Backing) {
         "Noor receives NOORD-1 and only it"
     );
     let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    assert_eq!(noor.store.routes().on(date).unwrap(), Some(ids[0]));
-    let view = noor.store.routes().view(ids[0]).unwrap();
-    assert_eq!(view.stops.len(), 2);
     assert_eq!(
-        view.stops[0].customer_name,
-        "Albert Heijn Buikslotermeerplein"
+        noor.store.routes().on(date).unwrap(),
+        Some(ids[0]),
+        "Noor's phone holds the route the file gives her on that day"
+    );
+    let view = noor.store.routes().view(ids[0]).unwrap();
+    assert_eq!(view.stops.len(), 2, "Noor sees both stops of her route");
+    assert_eq!(
+        view.stops[0].customer_name, "Albert Heijn Buikslotermeerplein",
+        "Noor's first stop is for the supermarket in the sample"
     );
 
     let (status, report) = server.dispatch(Method::GET, &format!("/v1/routes/{}", ids[1]), None);
-    assert_eq!(status, 200);
+    assert_eq!(
+        status, 200,
+        "dispatch reads the report of Kees's imported route"
+    );
     assert_eq!(
         report["courier_id"],
-        json!(user_id(&server, "Kees Courier"))
+        json!(user_id(&server, "Kees Courier")),
+        "the second route goes to the courier the file names"
     );
     let stops = report["route"]["stops"].as_array().unwrap();
     assert_eq!(
@@ -193,7 +248,10 @@ fn the_sample_csv_reaches_the_couriers_phones(backing: Backing) {
         stops[0]["instructions"], "Deliver before opening",
         "text with accents and commas survives"
     );
-    assert_eq!(stops[0]["customer_name"], "Café De Pijp");
+    assert_eq!(
+        stops[0]["customer_name"], "Café De Pijp",
+        "Kees's first stop is for the café in the sample"
+    );
 }
 
 fn a_csv_with_three_bad_rows_is_refused_whole_with_their_line_numbers(backing: Backing) {
@@ -210,10 +268,13 @@ fn a_csv_with_three_bad_rows_is_refused_whole_with_their_line_numbers(backing: B
     );
     let (status, answer) = import(&server, "text/csv", csv);
     assert_eq!(status, 400, "{answer}");
-    assert_eq!(answer["error"]["code"], "invalid_import");
     assert_eq!(
-        answer["error"]["message"],
-        "3 rows have errors; nothing was imported"
+        answer["error"]["code"], "invalid_import",
+        "the refusal lists the rows with problems"
+    );
+    assert_eq!(
+        answer["error"]["message"], "3 rows have errors; nothing was imported",
+        "the refusal counts the bad rows in plain words"
     );
     assert_eq!(
         rows_of(&answer),
@@ -251,8 +312,15 @@ fn a_csv_with_three_bad_rows_is_refused_whole_with_their_line_numbers(backing: B
                    "lines": [{"sku": "S1", "description": "Tea", "qty": 1, "unit": "box"}]}]
     }]});
     let (status, answer) = server.dispatch(Method::POST, "/v1/import", Some(probe));
-    assert_eq!(status, 400);
-    assert_eq!(rows_of(&answer), [json!("routes[0].stops[0]")]);
+    assert_eq!(
+        status, 400,
+        "a stop for a customer ref the file defined in the refused import is unknown"
+    );
+    assert_eq!(
+        rows_of(&answer),
+        [json!("routes[0].stops[0]")],
+        "the customer of the refused import was not stored, so its ref is a problem"
+    );
     assert!(
         answer["error"]["rows"][0]["message"]
             .as_str()
@@ -271,7 +339,10 @@ fn a_wrong_import_gets_a_plain_4xx(backing: Backing) {
          R1,2026-12-01,Sam Courier,1,C1,52.3,08:00,09:00,S1,Tea,1\n"
             .into(),
     );
-    assert_eq!(status, 400);
+    assert_eq!(
+        status, 400,
+        "a CSV with an unknown and a missing column is refused"
+    );
     assert_eq!(rows_of(&answer), [json!(1)], "the header is line 1");
     let message = answer["error"]["rows"][0]["message"].as_str().unwrap();
     assert!(
@@ -286,7 +357,10 @@ fn a_wrong_import_gets_a_plain_4xx(backing: Backing) {
         json!({"routes": [{"date": "2026-12-01", "courier": "Sam Courier", "driver": "x", "stops": []}]})
             .to_string(),
     );
-    assert_eq!(status, 400);
+    assert_eq!(
+        status, 400,
+        "a JSON import with an unknown field is refused"
+    );
     assert_eq!(
         rows_of(&answer),
         [json!("routes[0]"), json!("routes[0].driver")],
@@ -294,11 +368,20 @@ fn a_wrong_import_gets_a_plain_4xx(backing: Backing) {
     );
 
     let (status, answer) = import(&server, "application/xml", "<routes/>".into());
-    assert_eq!(status, 415);
-    assert_eq!(answer["error"]["code"], "unsupported_media_type");
+    assert_eq!(
+        status, 415,
+        "an import in a format the planner does not read is an unsupported media type"
+    );
+    assert_eq!(
+        answer["error"]["code"], "unsupported_media_type",
+        "the refusal says the media type is the problem"
+    );
     let (status, answer) = import(&server, "application/json", "{\"routes\": [".into());
-    assert_eq!(status, 400);
-    assert_eq!(answer["error"]["code"], "invalid");
+    assert_eq!(status, 400, "JSON that does not parse is a client mistake");
+    assert_eq!(
+        answer["error"]["code"], "invalid",
+        "an unreadable body is refused as invalid, not as an import with rows"
+    );
     let (status, _) = import(&server, "text/csv", String::new());
     assert_eq!(status, 400, "an empty file is a client mistake");
 }
@@ -341,7 +424,10 @@ fn only_dispatch_may_import_or_read_signatures(backing: Backing) {
     );
     assert_eq!(status, 403, "a courier cannot read others' signatures");
     let (status, _, _) = call(&server, Method::POST, "/v1/import", "nonsense", None);
-    assert_eq!(status, 401);
+    assert_eq!(
+        status, 401,
+        "an import without a token is refused as unauthenticated"
+    );
 }
 
 fn deliver_with_signature(phone: &mut Phone, position: u32) -> Uuid {
@@ -380,13 +466,20 @@ fn a_delivered_signature_is_drawn_as_svg(backing: Backing) {
     let mut phone = Phone::enrol(&server, "Sam Courier");
     phone.sync().unwrap();
     let event = deliver_with_signature(&mut phone, 1);
-    assert_eq!(phone.sync().unwrap().ops_acked, 1);
+    assert_eq!(
+        phone.sync().unwrap().ops_acked,
+        1,
+        "the courier's POD with its signature is acked"
+    );
 
     let token = server.demo.dispatcher_token.clone();
     let path = format!("/v1/events/{event}/signature.svg");
     let (status, content_type, svg) = call(&server, Method::GET, &path, &token, None);
     assert_eq!(status, 200, "{svg}");
-    assert_eq!(content_type, "image/svg+xml");
+    assert_eq!(
+        content_type, "image/svg+xml",
+        "the signature is served as an SVG image"
+    );
     assert!(
         svg.contains("viewBox=\"0 0 320 160\""),
         "the pad's size: {svg}"
@@ -399,7 +492,10 @@ fn a_delivered_signature_is_drawn_as_svg(backing: Backing) {
         svg.contains("<circle cx=\"150\" cy=\"60\""),
         "a dot is a circle: {svg}"
     );
-    assert!(!svg.contains("<script"));
+    assert!(
+        !svg.contains("<script"),
+        "an SVG drawn from a device's data never carries a script"
+    );
 
     let (status, _, text) = call(
         &server,
@@ -408,13 +504,19 @@ fn a_delivered_signature_is_drawn_as_svg(backing: Backing) {
         &token,
         None,
     );
-    assert_eq!(status, 404);
+    assert_eq!(status, 404, "a signature of an unknown event is not found");
     let body: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(body["error"]["code"], "not_found");
-    assert!(body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("no event"));
+    assert_eq!(
+        body["error"]["code"], "not_found",
+        "the answer says the signature was not found"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no event"),
+        "the message says there is no such event"
+    );
     let (status, _, _) = call(
         &server,
         Method::GET,

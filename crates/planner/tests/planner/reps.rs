@@ -4,7 +4,6 @@
 //! replacement offline (refused on the phone outside the territory); it syncs to the planner,
 //! and on to the courier's phone with the route.
 
-
 use doorstep_domain::resolution::{ReplacementLine, Resolution};
 use doorstep_domain::territory::Area;
 use doorstep_domain::{LineOutcome, NewPod, ShortfallReason};
@@ -111,8 +110,15 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
         &format!("/v1/accounts/{account_id}"),
         None,
     );
-    assert_eq!(status, 200);
-    assert_eq!(stored["plan"]["days"], json!(["mon", "wed", "fri"]));
+    assert_eq!(
+        status, 200,
+        "dispatch reads back the account it has just stored"
+    );
+    assert_eq!(
+        stored["plan"]["days"],
+        json!(["mon", "wed", "fri"]),
+        "the stored account keeps its service plan's days"
+    );
 
     // Sam delivers the store short, with a photo, and syncs.
     let mut sam = Phone::enrol(&server, "Sam Courier");
@@ -171,7 +177,8 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
     let state = phone.sync_state().unwrap();
     assert_eq!(
         (state.role.as_deref(), state.user_name.as_deref()),
-        (Some("sales_rep"), Some("Ana Sales"))
+        (Some("sales_rep"), Some("Ana Sales")),
+        "the enrolled phone belongs to the sales rep the code was made for"
     );
 
     // The list shows the short delivery first, with its account; filters narrow it.
@@ -181,10 +188,24 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
         .iter()
         .find(|d| d.delivery.stop_id == store_stop.id)
         .expect("the store's delivery is in Ana's list");
-    assert_eq!(row.account_id, Some(account_id));
-    assert_eq!(row.delivery.standing.label(), "incomplete");
-    assert!(day.deliveries[0].delivery.standing.needs_attention());
-    assert!(day.couriers.contains(&"Sam Courier".to_owned()));
+    assert_eq!(
+        row.account_id,
+        Some(account_id),
+        "the store's delivery is tied to the account of the same name and address"
+    );
+    assert_eq!(
+        row.delivery.standing.label(),
+        "incomplete",
+        "a delivery with a line short stands as incomplete"
+    );
+    assert!(
+        day.deliveries[0].delivery.standing.needs_attention(),
+        "the incomplete delivery is listed first, as one that needs attention"
+    );
+    assert!(
+        day.couriers.contains(&"Sam Courier".to_owned()),
+        "the day names the courier who drives the store's route"
+    );
     let only = phone
         .rep()
         .day(
@@ -198,10 +219,12 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
         .unwrap();
     // The demo's three couriers each call at every store once.
     assert_eq!(only.deliveries.len(), 3, "{:?}", only.deliveries);
-    assert!(only
-        .deliveries
-        .iter()
-        .all(|d| d.account_id == Some(account_id)));
+    assert!(
+        only.deliveries
+            .iter()
+            .all(|d| d.account_id == Some(account_id)),
+        "filtering by account leaves only that account's deliveries"
+    );
     // Any case, accents too ("Café" found by "CAFÉ").
     let part: String = store_stop.customer_name.chars().take(4).collect();
     let searched = phone
@@ -215,30 +238,49 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
             },
         )
         .unwrap();
-    assert!(searched.deliveries.iter().all(|d| d
-        .delivery
-        .customer_name
-        .to_lowercase()
-        .contains(&part.to_lowercase())));
-    assert!(!searched.deliveries.is_empty());
+    assert!(
+        searched.deliveries.iter().all(|d| d
+            .delivery
+            .customer_name
+            .to_lowercase()
+            .contains(&part.to_lowercase())),
+        "a search keeps only deliveries whose customer name contains the typed part"
+    );
+    assert!(
+        !searched.deliveries.is_empty(),
+        "the search for a part of a known customer's name finds it"
+    );
 
     // The delivery: what happened at the door, its photo, and what is missing.
     let detail = phone.rep().delivery(store_stop.id).unwrap();
-    assert_eq!(detail.events.len(), 1);
     assert_eq!(
-        detail.events[0].summary,
-        "Delivered to Femke Visser, 1 line short"
+        detail.events.len(),
+        1,
+        "the delivery's history holds its one proof of delivery"
     );
-    assert_eq!(detail.events[0].photos, vec![photo.clone()]);
+    assert_eq!(
+        detail.events[0].summary, "Delivered to Femke Visser, 1 line short",
+        "the event says in words who took the delivery and what was short"
+    );
+    assert_eq!(
+        detail.events[0].photos,
+        vec![photo.clone()],
+        "the proof of delivery names the photo the courier took"
+    );
     assert_eq!(
         detail.suggested_replacement,
         vec![ReplacementLine {
             line_id: lines[0].id,
             qty: 1
-        }]
+        }],
+        "the suggested replacement is the one short unit of the short line"
     );
     let bytes = engine.photo(&mut phone, &transport, &photo).unwrap();
-    assert_eq!(doorstep_domain::sha256_hex(&bytes), photo);
+    assert_eq!(
+        doorstep_domain::sha256_hex(&bytes),
+        photo,
+        "the photo the rep's phone downloads is the one the courier took"
+    );
     assert!(phone.photos().read(&photo).unwrap().is_some(), "kept");
     assert_eq!(
         phone.sync_state().unwrap().waiting_photo_bytes,
@@ -248,15 +290,30 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
 
     // The account card: contacts, plan, and the delivery in its history.
     let card = phone.rep().account(account_id).unwrap();
-    assert_eq!(card.contacts[0].phone.as_deref(), Some("+31205550123"));
-    assert_eq!(card.plan.as_ref().unwrap().days_label(), "Mon, Wed, Fri");
-    assert_eq!(card.deliveries.len(), 3);
+    assert_eq!(
+        card.contacts[0].phone.as_deref(),
+        Some("+31205550123"),
+        "the account card shows the contact's phone number"
+    );
+    assert_eq!(
+        card.plan.as_ref().unwrap().days_label(),
+        "Mon, Wed, Fri",
+        "the account card says the plan's days in words"
+    );
+    assert_eq!(
+        card.deliveries.len(),
+        3,
+        "the account card lists the deliveries of this store"
+    );
     let delivered = card
         .deliveries
         .iter()
         .find(|d| d.row.delivery.stop_id == store_stop.id)
         .unwrap();
-    assert_eq!(delivered.events[0].kind, "pod");
+    assert_eq!(
+        delivered.events[0].kind, "pod",
+        "the store's delivery shows the courier's proof of delivery first"
+    );
 
     // Offline: outside the territory, and bad input, are refused on the phone; nothing saved.
     let waiting = phone.outbox().len().unwrap();
@@ -269,8 +326,16 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
             },
         )
         .unwrap_err();
-    assert_eq!(e.to_string(), "this delivery is outside your territory");
-    assert_eq!(e.code(), "outside_territory");
+    assert_eq!(
+        e.to_string(),
+        "this delivery is outside your territory",
+        "a resolution outside the rep's territories is refused in plain words"
+    );
+    assert_eq!(
+        e.code(),
+        "outside_territory",
+        "the refusal carries a code the UI can act on"
+    );
     let e = phone
         .rep()
         .resolve(
@@ -298,21 +363,36 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
             },
         )
         .unwrap();
-    assert_eq!(saved.waiting_to_sync, waiting + 1);
+    assert_eq!(
+        saved.waiting_to_sync,
+        waiting + 1,
+        "the recorded replacement waits in the outbox until the next sync"
+    );
     let pending = phone.rep().delivery(store_stop.id).unwrap();
-    assert_eq!(pending.delivery.waiting_to_sync, 1);
+    assert_eq!(
+        pending.delivery.waiting_to_sync, 1,
+        "the delivery shows its one resolution waiting to sync"
+    );
     assert_eq!(
         pending.delivery.last_resolution.as_deref(),
-        Some("replacement requested")
+        Some("replacement requested"),
+        "the delivery's last resolution is the replacement just requested"
     );
-    assert!(pending.resolutions[0].waiting_to_sync);
-    assert_eq!(pending.resolutions[0].by, None);
+    assert!(
+        pending.resolutions[0].waiting_to_sync,
+        "the new resolution is marked as waiting to sync"
+    );
+    assert_eq!(
+        pending.resolutions[0].by, None,
+        "a resolution not yet synced has no author confirmed by the planner"
+    );
     assert_eq!(
         pending.resolutions[0].summary,
         format!(
             "Replacement requested: 1 × {} (before Friday)",
             lines[0].description
-        )
+        ),
+        "the resolution says in words what was requested, and by when"
     );
 
     // It syncs: dispatch has a replacement order to route, and the phone knows who sent it.
@@ -321,33 +401,68 @@ fn a_reps_phone_resolves_offline_and_the_resolution_reaches_planner_and_courier(
         synced.territory.is_some_and(|t| !t.unchanged),
         "the resolution changed the scope"
     );
-    assert_eq!(phone.outbox().len().unwrap(), 0);
+    assert_eq!(
+        phone.outbox().len().unwrap(),
+        0,
+        "a successful sync drains the outbox"
+    );
     let (_, orders) = server.dispatch(reqwest::Method::GET, "/v1/replacements", None);
     assert_eq!(orders.as_array().unwrap().len(), 1, "{orders}");
-    assert_eq!(orders[0]["stop_id"], json!(store_stop.id));
-    assert_eq!(orders[0]["requested_by"], "Ana Sales");
-    assert_eq!(orders[0]["lines"][0]["qty"], 1);
+    assert_eq!(
+        orders[0]["stop_id"],
+        json!(store_stop.id),
+        "the replacement order names the short stop"
+    );
+    assert_eq!(
+        orders[0]["requested_by"], "Ana Sales",
+        "the replacement order names the rep who asked for it"
+    );
+    assert_eq!(
+        orders[0]["lines"][0]["qty"], 1,
+        "the replacement order asks for the one short unit"
+    );
     let after = phone.rep().delivery(store_stop.id).unwrap();
     assert_eq!(after.resolutions.len(), 1, "once, not twice");
-    assert!(!after.resolutions[0].waiting_to_sync);
-    assert_eq!(after.resolutions[0].by.as_deref(), Some("Ana Sales"));
+    assert!(
+        !after.resolutions[0].waiting_to_sync,
+        "after the sync the resolution no longer waits"
+    );
+    assert_eq!(
+        after.resolutions[0].by.as_deref(),
+        Some("Ana Sales"),
+        "after the sync the resolution names the rep the planner recorded"
+    );
     let on_route = server
         .storage
         .route_report(server.demo.tenant_id, route_id)
         .unwrap();
-    assert!(on_route
-        .events
-        .iter()
-        .any(|e| e.kind == "resolution" && e.stop_id == store_stop.id));
+    assert!(
+        on_route
+            .events
+            .iter()
+            .any(|e| e.kind == "resolution" && e.stop_id == store_stop.id),
+        "dispatch sees the resolution on the courier's route, on the store's stop"
+    );
 
     // Sam's phone gets it with the route.
     sam.sync().unwrap();
     let stop = sam.store.stops().detail(store_stop.id).unwrap();
-    assert_eq!(stop.resolutions.len(), 1);
-    assert_eq!(stop.resolutions[0].by.as_deref(), Some("Ana Sales"));
-    assert!(stop.resolutions[0]
-        .summary
-        .starts_with("Replacement requested: 1 × "));
+    assert_eq!(
+        stop.resolutions.len(),
+        1,
+        "the courier's phone receives the one resolution on the stop"
+    );
+    assert_eq!(
+        stop.resolutions[0].by.as_deref(),
+        Some("Ana Sales"),
+        "the courier sees who asked for the replacement"
+    );
+    assert!(
+        stop.resolutions[0]
+            .summary
+            .starts_with("Replacement requested: 1 × "),
+        "the courier sees what was requested"
+    );
     assert!(
         sam.store
             .stops()
