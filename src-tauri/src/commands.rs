@@ -1,14 +1,13 @@
 //! The app's commands: each parses its input, calls `field`, maps the error. No business rules
 //! live here or in the UI that the engine does not enforce.
 
-use std::sync::mpsc::Sender;
 use std::sync::{Mutex, MutexGuard};
 
 use doorstep_domain::resolution::Resolution;
 use doorstep_domain::{NewConditionNote, NewFailedAttempt, NewPod, StopStatus};
 use doorstep_field::photos::prepare;
 use doorstep_field::store::RepFilter;
-use doorstep_field::sync::{self, Enrolled, HttpTransport};
+use doorstep_field::sync::{self, Enrolled, HttpTransport, SyncHandle};
 use doorstep_field::views::{
     AccountCard, DeliveryDetail, MapSettings, PhotoRef, RejectionView, RouteView, Saved,
     StopDetail, SyncState, TerritoryDay, TerritorySummary,
@@ -23,14 +22,14 @@ use crate::error::CommandError;
 /// The device engine, shared by every window, and the bell of the background sync.
 pub struct Engine {
     pub store: Mutex<Store>,
-    pub wake: Mutex<Option<Sender<()>>>,
+    pub sync: Mutex<Option<SyncHandle>>,
 }
 
 impl Engine {
     pub fn new(store: Store) -> Engine {
         Engine {
             store: Mutex::new(store),
-            wake: Mutex::new(None),
+            sync: Mutex::new(None),
         }
     }
 
@@ -40,9 +39,9 @@ impl Engine {
 
     /// Wakes the sync thread, if one runs; a save never waits for the network.
     pub fn wake_sync(&self) {
-        if let Ok(guard) = self.wake.lock() {
-            if let Some(tx) = guard.as_ref() {
-                let _ = tx.send(());
+        if let Ok(guard) = self.sync.lock() {
+            if let Some(sync) = guard.as_ref() {
+                sync.wake();
             }
         }
     }

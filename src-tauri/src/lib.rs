@@ -4,11 +4,10 @@ pub mod commands;
 pub mod error;
 
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::sync::Arc;
 
 use doorstep_domain::Clock;
-use doorstep_field::sync::{Backoff, HttpTransport, SplitMix64, SyncEngine};
+use doorstep_field::sync::{background, LoopSettings, SyncLoop};
 use doorstep_field::{Store, SystemClock};
 use tauri::{Manager, Runtime};
 
@@ -53,62 +52,22 @@ pub fn manage_store<R: Runtime>(
     Ok(())
 }
 
-/// Starts the background sync: its own connection to the same store, woken after every save,
-/// on a timer, and retried with backoff and jitter after a failure. It never blocks the UI:
-/// no transaction stays open across a network call.
+/// Starts the background sync: `field`'s one loop (the same `doorstep-field work` runs) on its
+/// own connection to the same store, woken after every save, on a timer, and retried with
+/// backoff and jitter after a failure. It never blocks the UI: no transaction stays open
+/// across a network call.
 pub fn start_sync<R: Runtime>(app: &tauri::App<R>, dir: &std::path::Path) -> Result<(), String> {
-    let (tx, rx) = mpsc::channel::<()>();
-    *app.state::<Engine>()
-        .wake
-        .lock()
-        .map_err(|_| "sync bell poisoned")? = Some(tx);
-    let mut store = Store::open(dir, Arc::new(SystemClock))
+    let store = Store::open(dir, Arc::new(SystemClock))
         .map_err(|e| format!("could not open the store for sync: {e}"))?;
-    std::thread::Builder::new()
-        .name("doorstep-sync".into())
-        .spawn(move || {
-            let engine = SyncEngine::default();
-            let backoff = Backoff::default();
-            let mut random = SplitMix64::new(store.clock().new_id().as_u128() as u64);
-            let mut transport: Option<(String, HttpTransport)> = None;
-            let mut failures = 0u32;
-            loop {
-                let url = store.sync_state().ok().and_then(|s| s.planner_url);
-                let wait = match url {
-                    None => IDLE, // not enrolled yet: wait for the enrol command's bell
-                    Some(url) => {
-                        if transport.as_ref().is_none_or(|(u, _)| *u != url) {
-                            transport = HttpTransport::new(&url).ok().map(|t| (url.clone(), t));
-                        }
-                        match transport
-                            .as_ref()
-                            .map(|(_, t)| engine.sync_once(&mut store, t))
-                        {
-                            Some(Ok(_)) => {
-                                failures = 0;
-                                IDLE
-                            }
-                            _ => {
-                                failures += 1;
-                                backoff.delay(failures, &mut random)
-                            }
-                        }
-                    }
-                };
-                match rx.recv_timeout(wait) {
-                    Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {
-                        while rx.try_recv().is_ok() {} // many saves, one round
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
-                }
-            }
-        })
+    let handle = SyncLoop::new(store, LoopSettings::default(), background::http)
+        .spawn(|_| {})
         .map_err(|e| format!("could not start the sync thread: {e}"))?;
+    *app.state::<Engine>()
+        .sync
+        .lock()
+        .map_err(|_| "sync bell poisoned")? = Some(handle);
     Ok(())
 }
-
-/// How long the sync sleeps when all is well and nothing wakes it.
-const IDLE: Duration = Duration::from_secs(30);
 
 /// Where the store lives: `DOORSTEP_DATA_DIR` when set (tests, `make run`), else the
 /// platform's app-data folder.

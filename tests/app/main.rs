@@ -792,3 +792,28 @@ fn the_views_say_what_each_stop_allows_and_the_engine_holds_to_it() {
         "the next stop skips the cancelled one"
     );
 }
+
+/// The app's background sync is `field`'s loop: started on the app, it waits for an
+/// enrolment without a round, and every save and "sync now" only rings its bell.
+#[test]
+fn the_background_sync_starts_and_saves_never_wait_for_it() {
+    let app = TestApp::start();
+    doorstep_app::start_sync(&app._app, app.dir.path()).expect("the sync loop starts");
+    let state = app.call("sync_now", json!({})).unwrap();
+    assert_eq!(
+        state["planner_url"],
+        Value::Null,
+        "not enrolled: the loop waits and the answer comes at once"
+    );
+    let route = app.call("route_today", json!({})).unwrap();
+    let saved = app
+        .call(
+            "advance_stop",
+            json!({ "stopId": route["stops"][0]["id"], "status": "en_route" }),
+        )
+        .unwrap();
+    assert_eq!(
+        saved["waiting_to_sync"], 1,
+        "the save is in the outbox whatever the sync loop does"
+    );
+}

@@ -13,7 +13,9 @@ use doorstep_domain::{
     demo, FailureReason, GpsFix, LineOutcome, NewConditionNote, NewFailedAttempt, NewPod,
     NoteCategory, ShortfallReason, Signature, StopStatus,
 };
-use doorstep_field::sync::{self, HttpTransport, SyncEngine};
+use doorstep_field::sync::{
+    self, background, HttpTransport, LoopEvent, LoopSettings, SyncEngine, SyncLoop,
+};
 use doorstep_field::{FieldError, Store, SystemClock};
 use serde::Serialize;
 use uuid::Uuid;
@@ -473,26 +475,23 @@ fn work(
         .sync_state()?
         .planner_url
         .ok_or(FieldError::Sync(sync::SyncError::NotEnrolled))?;
-    let transport = HttpTransport::new(&url)?;
-    // As the app does at start-up: clear what an earlier crash left in the photo folder, before
-    // the sync's connection opens.
+    HttpTransport::new(&url)?; // a bad address is refused before any record is made
+                               // As the app does at start-up: clear what an earlier crash left in the photo folder, before
+                               // the sync's connection opens.
     store.sweep_orphan_photos()?;
-    let mut sync_store = Store::open(dir, Arc::new(SystemClock))?;
-    let (bell, rings) = std::sync::mpsc::channel::<()>();
-    let syncer = std::thread::spawn(move || {
-        // One round per ring (rings that pile up during a round count once), and a last round
-        // when recording is over.
-        let mut more = true;
-        while more {
-            more = rings.recv().is_ok();
-            while rings.try_recv().is_ok() {}
-            say("sync started");
-            match engine.sync_once(&mut sync_store, &transport) {
-                Ok(r) => say(&format!("sync done {} {}", r.ops_acked, r.waiting_ops)),
-                Err(e) => say(&format!("sync failed: {e}")),
-            }
-        }
-    });
+    // The app's own loop, on its own connection; the timer is the app's too.
+    let sync_store = Store::open(dir, Arc::new(SystemClock))?;
+    let settings = LoopSettings {
+        engine,
+        ..LoopSettings::default()
+    };
+    let syncer =
+        SyncLoop::new(sync_store, settings, background::http).spawn(|event| match event {
+            LoopEvent::Started => say("sync started"),
+            LoopEvent::Synced(r) => say(&format!("sync done {} {}", r.ops_acked, r.waiting_ops)),
+            LoopEvent::Failed(why) => say(&format!("sync failed: {why}")),
+            LoopEvent::NotEnrolled => say("sync failed: this phone is not enrolled"),
+        })?;
 
     // Each file goes through the photo pipeline once; later stops name the same photo.
     let mut imported: HashMap<usize, String> = HashMap::new();
@@ -522,13 +521,11 @@ fn work(
         say(&format!("saved {} {}", s.id, saved.id));
         saves += 1;
         if saves % sync_every.max(1) == 0 {
-            let _ = bell.send(());
+            syncer.wake();
         }
     }
-    drop(bell);
-    syncer
-        .join()
-        .map_err(|_| FieldError::Invalid("the sync thread panicked".into()))
+    // One last round when recording is over, then the loop ends.
+    syncer.finish()
 }
 
 /// One line on stdout, flushed: the crash tests read it the moment it is written.

@@ -5,6 +5,7 @@
 //! a fake clock) drive the same code. Every failure becomes a [`SyncError`] in plain words and
 //! is recorded as the device's `last_error`.
 
+pub mod background;
 mod backoff;
 mod territory;
 pub use territory::PhotoSource;
@@ -15,6 +16,7 @@ use doorstep_domain::sync::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use background::{LoopEvent, LoopSettings, SyncHandle, SyncLoop};
 pub use backoff::{Backoff, Random, SplitMix64};
 pub use territory::TerritoryPulled;
 pub use transport::{HttpTransport, Method, Request, Response, Transport, TransportError};

@@ -1131,3 +1131,149 @@ fn the_http_transport_carries_method_headers_and_body_both_ways() {
     );
     assert_eq!(body, b"hello", "the body travels as raw bytes");
 }
+
+// The background loop (`doorstep_field::sync::background`): the app's sync thread and
+// `doorstep-field work` run it; these drive it round by round, then on its own thread.
+
+/// The in-memory planner by reference, as the loop's transport.
+struct Via<'a>(&'a FakePlanner);
+
+impl Transport for Via<'_> {
+    fn send(&self, request: &Request) -> Result<Response, TransportError> {
+        self.0.handle(request)
+    }
+}
+
+/// No network at all: every request fails to connect.
+struct Down;
+
+impl Transport for Down {
+    fn send(&self, _: &Request) -> Result<Response, TransportError> {
+        Err(TransportError::Unreachable("no network".into()))
+    }
+}
+
+fn loop_settings() -> sync::LoopSettings {
+    sync::LoopSettings {
+        idle: Duration::from_secs(30),
+        backoff: Backoff {
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(300),
+        },
+        engine: engine(),
+    }
+}
+
+#[test]
+fn the_loop_backs_off_after_each_failure_and_idles_after_a_good_round() {
+    let (planner, dev, _) = synced();
+    let store = Store::open(dev.dir.path(), dev.clock.clone()).unwrap();
+    let mut lp = sync::SyncLoop::new(store, loop_settings(), |_: &str| Ok(Via(&planner)));
+    let mut events = vec![];
+    planner.with(|p| p.down = true);
+    for attempt in 0..4u32 {
+        let wait = lp.turn(&mut |e| events.push(e));
+        let ceiling = Duration::from_secs(2 << attempt);
+        assert!(
+            wait >= ceiling / 2 && wait <= ceiling,
+            "failure {} waits {wait:?}, between half and all of {ceiling:?}",
+            attempt + 1
+        );
+    }
+    assert_eq!(lp.failures(), 4, "four failed rounds in a row are counted");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, sync::LoopEvent::Failed(w) if w.contains("unreachable")))
+            .count(),
+        4,
+        "each failure is told in plain words: {events:?}"
+    );
+
+    planner.with(|p| p.down = false);
+    events.clear();
+    let wait = lp.turn(&mut |e| events.push(e));
+    assert_eq!(
+        wait,
+        Duration::from_secs(30),
+        "after a good round the loop idles"
+    );
+    assert_eq!(lp.failures(), 0, "a good round resets the backoff");
+    assert!(
+        matches!(
+            events.as_slice(),
+            [sync::LoopEvent::Started, sync::LoopEvent::Synced(_)]
+        ),
+        "the round is announced, then reported: {events:?}"
+    );
+    assert_eq!(
+        lp.store().sync_state().unwrap().last_error,
+        None,
+        "the good round cleared the error the courier saw"
+    );
+}
+
+#[test]
+fn an_unenrolled_phone_waits_for_a_wake_and_calls_no_planner() {
+    let dev = Device::empty();
+    let store = Store::open(dev.dir.path(), dev.clock.clone()).unwrap();
+    let connects = std::cell::Cell::new(0);
+    let mut lp = sync::SyncLoop::new(store, loop_settings(), |_: &str| {
+        connects.set(connects.get() + 1);
+        Ok(Down)
+    });
+    let mut events = vec![];
+    let wait = lp.turn(&mut |e| events.push(e));
+    assert_eq!(
+        events,
+        vec![sync::LoopEvent::NotEnrolled],
+        "no round without a planner"
+    );
+    assert_eq!(wait, Duration::from_secs(30), "it idles until a wake");
+    assert_eq!(connects.get(), 0, "no connection is attempted");
+    assert_eq!(lp.failures(), 0, "waiting to enrol is not a failure");
+}
+
+#[test]
+fn a_wake_runs_a_round_at_once_even_while_backing_off_and_finish_runs_a_last_one() {
+    let (_planner, dev, _) = synced();
+    let store = Store::open(dev.dir.path(), dev.clock.clone()).unwrap();
+    // An hour of idling and of backoff: every round after the first is a wake's.
+    let hour = Duration::from_secs(3600);
+    let settings = sync::LoopSettings {
+        idle: hour,
+        backoff: Backoff {
+            base: hour,
+            cap: hour,
+        },
+        engine: engine(),
+    };
+    let (tx, events) = std::sync::mpsc::channel();
+    let handle = sync::SyncLoop::new(store, settings, |_: &str| Ok(Down))
+        .spawn(move |e| {
+            let _ = tx.send(e);
+        })
+        .unwrap();
+    let next = || events.recv_timeout(Duration::from_secs(20));
+    let round = |what: &str| {
+        assert_eq!(
+            next(),
+            Ok(sync::LoopEvent::Started),
+            "{what} starts a round"
+        );
+        assert!(
+            matches!(next(), Ok(sync::LoopEvent::Failed(_))),
+            "{what}: the round fails without a network"
+        );
+    };
+    round("starting the loop");
+    handle.wake();
+    round("a wake during an hour's backoff");
+    handle.finish().unwrap();
+    round("finishing");
+    assert_eq!(
+        events.recv_timeout(Duration::from_secs(20)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected),
+        "after the last round the loop has ended"
+    );
+}
