@@ -47,34 +47,33 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Dispatcher {
-    type Rejection = PlannerError;
+/// An extractor for callers of some roles: `$name(principal)`, or 403 with `$refusal`.
+macro_rules! role_extractor {
+    ($name:ident, $roles:pat, $refusal:literal) => {
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = PlannerError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Caller(who) = Caller::from_request_parts(parts, state).await?;
-        match who.role {
-            Role::Dispatcher | Role::Admin => Ok(Dispatcher(who)),
-            _ => Err(PlannerError::Forbidden("only dispatch can do this".into())),
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, Self::Rejection> {
+                let Caller(who) = Caller::from_request_parts(parts, state).await?;
+                match who.role {
+                    $roles => Ok($name(who)),
+                    _ => Err(PlannerError::Forbidden($refusal.into())),
+                }
+            }
         }
-    }
+    };
 }
 
-impl FromRequestParts<AppState> for SalesRep {
-    type Rejection = PlannerError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Caller(who) = Caller::from_request_parts(parts, state).await?;
-        match who.role {
-            Role::SalesRep => Ok(SalesRep(who)),
-            _ => Err(PlannerError::Forbidden(
-                "a territory's deliveries are synced to sales reps".into(),
-            )),
-        }
-    }
-}
+role_extractor!(
+    Dispatcher,
+    Role::Dispatcher | Role::Admin,
+    "only dispatch can do this"
+);
+role_extractor!(
+    SalesRep,
+    Role::SalesRep,
+    "a territory's deliveries are synced to sales reps"
+);
