@@ -11,6 +11,7 @@ import { mount } from "svelte";
 import App from "../src/App.svelte";
 import "../src/app.css";
 import {
+  engineActions,
   sampleAccountCard,
   sampleDeliveryDetail,
   sampleEnrolled,
@@ -22,7 +23,7 @@ import {
   sampleTerritoryDay,
 } from "../src/test/fixtures";
 import { describeResolution } from "../src/lib/labels";
-import type { DeliveryDetail, ResolutionView, StopDetail, StopStatus } from "../src/lib/types";
+import type { DeliveryDetail, ResolutionView, RouteView, StopActions, StopDetail, StopStatus } from "../src/lib/types";
 
 const params = new URLSearchParams(location.search);
 const route = sampleRoute();
@@ -77,13 +78,31 @@ const sync = () =>
     ...(params.has("planner") ? { last_error: "Planner unreachable — will retry" } : {}),
   });
 
+// What a stop allows after a change: the engine's actions for a stop like it (fixtures).
+const fakeActions = (status: StopStatus, cancelled: boolean): StopActions => engineActions(status, cancelled);
+
+function routeNow(): RouteView {
+  const all = route.stops;
+  return {
+    ...structuredClone(route),
+    progress: {
+      total: all.length,
+      done: all.filter((s) => s.actions.closed && !s.cancelled).length,
+      cancelled: all.filter((s) => s.cancelled).length,
+    },
+    next_stop: all.find((s) => s.actions.deliver)?.id ?? null,
+  };
+}
+
 function setStatus(id: string, status: StopStatus) {
   const row = route.stops.find((s) => s.id === id);
   if (row) {
     row.status = status;
+    row.actions = fakeActions(status, row.cancelled);
     row.waiting_to_sync++;
   }
   stops[id].status = status;
+  stops[id].actions = fakeActions(status, stops[id].cancelled);
   stops[id].waiting_to_sync++;
   waiting++;
   return { id: `op-${waiting}`, stop_status: status, waiting_to_sync: waiting };
@@ -93,7 +112,7 @@ mockIPC((cmd, args) => {
   const a = args as Record<string, any>;
   switch (cmd) {
     case "route_today":
-      return structuredClone(route);
+      return routeNow();
     case "stop_detail":
       return structuredClone(stops[a.stopId]);
     case "sync_state":

@@ -5,6 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
 import {
+  engine,
   sampleEnrolled,
   sampleRejections,
   sampleRoute,
@@ -164,7 +165,7 @@ describe("route list", () => {
   });
 
   it("says when there is no route today", async () => {
-    backend.route = { route: null, stops: [] };
+    backend.route = { ...sampleRoute(), route: null, stops: [], progress: { total: 0, done: 0, cancelled: 0 }, next_stop: null };
     render(App, { props: { pollMs: 60_000 } });
     expect(await screen.findByText("No route for today")).toBeTruthy();
   });
@@ -403,13 +404,22 @@ describe("deliver", () => {
     expect(sent[1]).toEqual(sent[0]);
   });
 
-  it("asks for a proof before calling the engine", async () => {
+  it("shows the engine's refusal of a delivery with no proof, and keeps the form", async () => {
+    backend.override.record_pod = () => {
+      throw { code: "invalid", message: "Add a photo or a signature as proof of delivery." };
+    };
     render(App, { props: { pollMs: 60_000 } });
     await openStop(1);
     await fireEvent.click(screen.getByTestId("deliver-button"));
     await fireEvent.click(screen.getByTestId("save-pod"));
-    expect((await screen.findByTestId("error-banner")).textContent).toContain("Add a photo or a signature");
-    expect(callsOf("record_pod")).toEqual([]);
+    expect(
+      (await screen.findByTestId("error-banner")).textContent,
+      "the engine's words, where the form's own check used to speak",
+    ).toContain("Add a photo or a signature as proof of delivery.");
+    const [{ input }] = callsOf("record_pod") as { input: { signature: unknown; photos: string[] } }[];
+    expect([input.signature, input.photos], "the engine was asked with no proof at all").toEqual([null, []]);
+    expect(screen.getByTestId("save-pod"), "still on the form").toBeTruthy();
+    expect(screen.queryByTestId("toast"), "nothing was saved").toBeNull();
   });
 
   it("shows a refused photo's message and keeps the others", async () => {
@@ -475,21 +485,30 @@ describe("failed attempt", () => {
     expect(screen.getByTestId("toast").textContent).toBe("Failed attempt recorded · synced");
   });
 
-  it("needs a note for 'other'", async () => {
+  it("shows the engine's refusal of 'other' without a note, then sends it with one", async () => {
+    backend.override.record_failed_attempt = (args) => {
+      if ((args as { input: { note: string | null } }).input.note === null) {
+        throw { code: "invalid", message: "Add a note saying why the delivery failed." };
+      }
+      return sampleSaved({ id: "fa-1", stop_status: "failed" });
+    };
     render(App, { props: { pollMs: 60_000 } });
     await openStop(1);
     await fireEvent.click(screen.getByTestId("fail-button"));
     await fireEvent.click(screen.getByTestId("fail-reason-other"));
     await fireEvent.click(screen.getByTestId("fail-confirm"));
-    expect((await screen.findByTestId("error-banner")).textContent).toContain("Add a note");
-    expect(callsOf("record_failed_attempt")).toEqual([]);
+    expect(
+      (await screen.findByTestId("error-banner")).textContent,
+      "the engine's words, where the form's own check used to speak",
+    ).toContain("Add a note saying why the delivery failed.");
+    expect(callsOf("record_failed_attempt"), "the engine judged the attempt").toHaveLength(1);
     await userEvent.setup().type(screen.getByTestId("fail-note"), "Dog in the front garden");
     await userEvent.setup().upload(screen.getByTestId("photo-input"), jpeg());
     await fireEvent.click(screen.getByTestId("fail-confirm"));
     await screen.findByTestId("toast");
-    expect(callsOf("record_failed_attempt")).toEqual([
-      { input: { stop_id: "s-1", reason: "other", note: "Dog in the front garden", photo: "sha-1", gps: null } },
-    ]);
+    expect(callsOf("record_failed_attempt")[1], "the second try carries the note and the photo").toEqual({
+      input: { stop_id: "s-1", reason: "other", note: "Dog in the front garden", photo: "sha-1", gps: null },
+    });
   });
 });
 
@@ -529,7 +548,85 @@ describe("condition note", () => {
   });
 });
 
+describe("the engine's own answers", () => {
+  it("shows the demo route as the engine counts it: progress, next stop, cancelled and finished stops", async () => {
+    const route = engine.route();
+    backend.route = route;
+    render(App, { props: { pollMs: 60_000 } });
+    await screen.findByTestId("stop-1");
+    const p = route.progress;
+    expect(screen.getByTestId("route-summary").textContent, "the summary is the engine's progress").toBe(
+      `${p.total} stops · ${p.done} done · ${p.cancelled} cancelled`,
+    );
+    const next = route.stops.find((s) => s.id === route.next_stop)!;
+    const withNext = route.stops.filter((s) => screen.getByTestId(`stop-${s.position}`).textContent!.includes("Next"));
+    expect(withNext.map((s) => s.id), "exactly the engine's next stop is marked Next").toEqual([next.id]);
+    for (const s of route.stops) {
+      const row = screen.getByTestId(`stop-${s.position}`);
+      expect(row.classList.contains("closed"), `stop ${s.position} greyed exactly when the engine says closed`).toBe(
+        s.actions.closed,
+      );
+      expect(row.classList.contains("cancelled"), `stop ${s.position} struck through when cancelled`).toBe(s.cancelled);
+    }
+  });
+
+  it("offers on each of the engine's stops exactly the actions it allows, and says why not in its words", async () => {
+    const route = engine.route();
+    backend.route = route;
+    const stops = [engine.stopDelivered(), engine.stopFailed(), engine.stopCancelled(), engine.stopPending()];
+    for (const s of stops) backend.stops[s.id] = s;
+    render(App, { props: { pollMs: 60_000 } });
+    for (const s of stops) {
+      await fireEvent.click(await screen.findByTestId(`stop-${s.position}`));
+      await screen.findByTestId("stop-status");
+      const shown = (id: string) => screen.queryByTestId(id) !== null;
+      expect(shown("deliver-button"), `stop ${s.position}: Deliver as the engine allows`).toBe(s.actions.deliver);
+      expect(shown("fail-button"), `stop ${s.position}: Failed attempt as the engine allows`).toBe(s.actions.fail);
+      expect(shown("note-button"), `stop ${s.position}: Condition note as the engine allows`).toBe(s.actions.note);
+      expect(shown("advance-en_route"), `stop ${s.position}: "on my way" only when the engine says it is next`).toBe(
+        s.actions.advance_to === "en_route",
+      );
+      if (s.actions.why_not && !s.actions.deliver) {
+        expect(screen.getByTestId("why-not").textContent, `stop ${s.position}: the engine's reason`).toContain(
+          s.actions.why_not,
+        );
+      } else {
+        expect(shown("why-not"), `stop ${s.position}: no reason when nothing is refused`).toBe(false);
+      }
+      await fireEvent.click(screen.getByTestId("back-button"));
+    }
+  });
+
+  it("shows a delivered stop's history as the engine recorded it", async () => {
+    backend.route = engine.route();
+    const stop = engine.stopDelivered();
+    backend.stops[stop.id] = stop;
+    render(App, { props: { pollMs: 60_000 } });
+    await fireEvent.click(await screen.findByTestId(`stop-${stop.position}`));
+    expect(
+      (await screen.findByText(new RegExp(`^Delivered to ${stop.pods[0].recipient_name}`))).textContent,
+      "the engine's POD is listed with its recipient",
+    ).toBeTruthy();
+    expect(screen.getByText(stop.notes[0].text), "the engine's condition note is listed").toBeTruthy();
+  });
+});
+
 describe("cancelled stops", () => {
+  it("shows the engine's refusal when dispatch cancelled the stop while the form was open", async () => {
+    backend.override.record_pod = () => {
+      throw { code: "cancelled", message: "Dispatch cancelled this stop: nothing more can be recorded on it." };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    await fireEvent.click(screen.getByTestId("deliver-button"));
+    drawStroke(screen.getByTestId("signature-canvas"));
+    await fireEvent.click(screen.getByTestId("save-pod"));
+    expect((await screen.findByTestId("error-banner")).textContent, "the engine's words, as they come").toContain(
+      "Dispatch cancelled this stop: nothing more can be recorded on it.",
+    );
+    expect(screen.queryByTestId("toast"), "nothing was saved").toBeNull();
+  });
+
   it("the route list says 'Cancelled by dispatch' and never offers it as next", async () => {
     render(App, { props: { pollMs: 60_000 } });
     const row = await screen.findByTestId("stop-4");
@@ -540,15 +637,32 @@ describe("cancelled stops", () => {
     expect(screen.getByText("4 stops · 2 done · 1 cancelled")).toBeTruthy();
   });
 
-  it("the stop screen hides Deliver and Failed attempt, keeps the condition note", async () => {
+  it("the stop screen offers only what the engine allows, and says why in its words", async () => {
     render(App, { props: { pollMs: 60_000 } });
     await openStop(4);
     expect(screen.getByTestId("stop-status").textContent).toBe("Cancelled by dispatch");
-    expect(screen.getByTestId("cancelled-note").textContent).toContain("Do not deliver here");
-    expect(screen.queryByTestId("deliver-button")).toBeNull();
-    expect(screen.queryByTestId("fail-button")).toBeNull();
-    expect(screen.queryByText("I'm on my way")).toBeNull();
-    expect(screen.getByTestId("note-button")).toBeTruthy();
+    expect(screen.getByTestId("why-not").textContent, "the engine's reason is shown").toContain(
+      "Dispatch cancelled this stop.",
+    );
+    expect(screen.queryByTestId("deliver-button"), "the engine allows no delivery").toBeNull();
+    expect(screen.queryByTestId("fail-button"), "the engine allows no failed attempt").toBeNull();
+    expect(screen.queryByTestId("note-button"), "the engine allows no note on a cancelled stop").toBeNull();
+    expect(screen.queryByText("I'm on my way"), "nothing to advance to").toBeNull();
+  });
+
+  it("follows the engine's actions, not the stop's status", async () => {
+    // a stop the engine still lets the courier note, though it allows neither delivery nor failure
+    const stop = sampleStop();
+    backend.stops["s-1"] = sampleStop({
+      actions: { ...stop.actions, deliver: false, fail: false, advance_to: null, why_not: "Wait for dispatch." },
+    });
+    render(App, { props: { pollMs: 60_000 } });
+    await openStop(1);
+    expect(screen.getByTestId("stop-status").textContent, "the status is still 'To do'").toBe("To do");
+    expect(screen.queryByTestId("deliver-button"), "no Deliver when the engine says no").toBeNull();
+    expect(screen.queryByTestId("fail-button"), "no Failed attempt when the engine says no").toBeNull();
+    expect(screen.getByTestId("note-button"), "a note is still allowed").toBeTruthy();
+    expect(screen.getByTestId("why-not").textContent, "the engine's words say why").toContain("Wait for dispatch.");
   });
 });
 

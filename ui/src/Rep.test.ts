@@ -5,6 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import App from "./App.svelte";
 import {
+  engine,
   sampleAccountCard,
   sampleDeliveryDetail,
   sampleEnrolled,
@@ -452,6 +453,52 @@ describe("territory list", () => {
   });
 });
 
+describe("the engine's own answers", () => {
+  it("lists the engine's day for the rep, today by the engine", async () => {
+    const day = engine.repDay();
+    backend.territories = engine.territories();
+    backend.day = () => engine.repDay();
+    await start();
+    expect(rows().map((r) => r.dataset.stopId), "the rows in the engine's order").toEqual(
+      day.deliveries.map((d) => d.stop_id),
+    );
+    const first = day.deliveries[0];
+    expect(first.needs_attention, "the engine's first row needs attention").toBe(true);
+    expect(row(first.stop_id).querySelector('[data-test="standing"]')?.textContent, "its standing in words").toBe(
+      "Incomplete: short",
+    );
+    expect(screen.getByTestId("day-today").getAttribute("aria-pressed"), "the engine's today is today").toBe("true");
+    expect((screen.getByTestId("day-input") as HTMLInputElement).value, "the date input shows the engine's today").toBe(
+      day.today,
+    );
+  });
+
+  it("pre-fills the resolve form with the engine's suggestions and opens its account card", async () => {
+    const detail = engine.delivery();
+    const account = engine.account();
+    backend.day = () => engine.repDay();
+    backend.details[detail.delivery.stop_id] = detail;
+    backend.accounts[account.id] = account;
+    await start();
+    await openDelivery(detail.delivery.stop_id);
+    await fireEvent.click(byTest("resolve"));
+    await fireEvent.click(await findByTest("resolve-replacement"));
+    const suggested = detail.suggested_replacement[0];
+    const i = detail.lines.findIndex((l) => l.id === suggested.line_id);
+    expect((screen.getByTestId(`replace-qty-${i}`) as HTMLInputElement).value, "the engine's suggested quantity").toBe(
+      String(suggested.qty),
+    );
+    await fireEvent.click(byTest("resolve-promise"));
+    expect((screen.getByTestId("promise-date") as HTMLInputElement).value, "the engine's suggested day").toBe(
+      detail.suggested_promise_date,
+    );
+    await fireEvent.click(screen.getByTestId("back-button"));
+    await fireEvent.click(await screen.findByTestId("open-account"));
+    expect((await screen.findByTestId("account-name")).textContent, "the engine's account card").toBe(account.name);
+    expect(screen.getAllByTestId("contact")[0].textContent, "its contact").toContain(account.contacts[0].name);
+  });
+});
+
 describe("territory map", () => {
   it("draws the territory and each delivery coloured by standing on a canvas, with no tiles by default", async () => {
     await start();
@@ -675,20 +722,34 @@ describe("resolve", () => {
     ]);
   });
 
-  it("needs a reason to escalate before calling the engine", async () => {
+  it("shows the engine's refusal of an escalation without a reason, then sends one with it", async () => {
+    backend.override.record_resolution = (args) => {
+      const { resolution } = args as { resolution: { action: string; reason?: string } };
+      if (resolution.action === "escalate" && !resolution.reason) {
+        throw { code: "invalid", message: "Say why dispatch must look at it." };
+      }
+      return sampleSaved({ id: "res-9", stop_status: "partly_delivered", waiting_to_sync: 1 });
+    };
     await start();
     await openDelivery("d-1");
     await fireEvent.click(byTest("resolve"));
     await fireEvent.click(await findByTest("resolve-escalate"));
     await fireEvent.click(byTest("resolve-save"));
-    expect((await screen.findByTestId("error-banner")).textContent).toContain("Say why dispatch must look at it.");
-    expect(callsOf("record_resolution")).toEqual([]);
+    expect(
+      (await screen.findByTestId("error-banner")).textContent,
+      "the engine's words, where the form's own check used to speak",
+    ).toContain("Say why dispatch must look at it.");
+    expect(callsOf("record_resolution"), "the empty reason went to the engine, which judged it").toEqual([
+      { stopId: "d-1", resolution: { action: "escalate", reason: "" } },
+    ]);
+    expect(screen.queryByTestId("toast"), "nothing was saved").toBeNull();
     await userEvent.setup().type(screen.getByTestId("escalate-reason"), "Third short delivery this week");
     await fireEvent.click(byTest("resolve-save"));
     await screen.findByTestId("toast");
-    expect(callsOf("record_resolution")).toEqual([
-      { stopId: "d-1", resolution: { action: "escalate", reason: "Third short delivery this week" } },
-    ]);
+    expect(callsOf("record_resolution")[1], "the second try carries the typed reason").toEqual({
+      stopId: "d-1",
+      resolution: { action: "escalate", reason: "Third short delivery this week" },
+    });
   });
 
   it("the toast says synced once nothing waits", async () => {

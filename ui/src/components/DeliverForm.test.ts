@@ -73,16 +73,26 @@ describe("DeliverForm GPS", () => {
     expect(sent[0].gps).toBeNull();
   });
 
-  it("clears the signature", async () => {
-    const sent = backend();
+  it("clears the signature, and shows the engine's refusal of a delivery with no proof", async () => {
+    const sent: PodInput[] = [];
+    const refusal = { code: "invalid", message: "Add a photo or a signature as proof of delivery." };
+    mockIPC((cmd, args) => {
+      if (cmd !== "record_pod") throw { code: "invalid", message: cmd };
+      sent.push((args as { input: PodInput }).input);
+      throw refusal;
+    });
     const onerror = vi.fn();
-    render(DeliverForm, { props: { stop: sampleStop(), onsaved: vi.fn(), onerror } });
+    const onsaved = vi.fn();
+    render(DeliverForm, { props: { stop: sampleStop(), onsaved, onerror } });
     drawStroke(screen.getByTestId("signature-canvas"));
     await waitFor(() => expect(screen.getByText("Signed")).toBeTruthy());
     await fireEvent.click(screen.getByLabelText("Clear signature"));
-    expect(screen.getByText("Not signed yet")).toBeTruthy();
+    expect(screen.getByText("Not signed yet"), "the pad says it is empty again").toBeTruthy();
     await fireEvent.click(screen.getByTestId("save-pod"));
-    await waitFor(() => expect(onerror).toHaveBeenLastCalledWith("Add a photo or a signature as proof of delivery."));
-    expect(sent).toEqual([]);
+    await waitFor(() =>
+      expect(onerror, "the engine's message is shown as it comes").toHaveBeenLastCalledWith(refusal.message),
+    );
+    expect(sent.map((i) => i.signature), "a cleared pad sends no signature").toEqual([null]);
+    expect(onsaved, "a refused delivery is not saved").not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,8 @@
 // Thin, typed wrappers over the Tauri commands of docs/COMMANDS.md.
-// Every wrapper rejects with a CommandError {code, message}.
+// Every wrapper rejects with the engine's CommandError {code, message} (AppError on the phone).
 import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { toCommandError } from "./errors";
+import type { Command } from "./generated";
 import type {
   AccountCard,
   ConditionNoteInput,
@@ -22,7 +23,8 @@ import type {
   TerritoryView,
 } from "./types";
 
-async function call<T>(cmd: string, args?: InvokeArgs): Promise<T> {
+/** `cmd` is one of the app's commands (generated from src-tauri/src/command_list.rs). */
+async function call<T>(cmd: Command, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {

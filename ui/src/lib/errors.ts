@@ -1,4 +1,4 @@
-import type { CommandError } from "./types";
+import type { AppError } from "./types";
 
 export const FALLBACK_MESSAGE = "Something went wrong. Please try again.";
 export const NO_BACKEND_MESSAGE =
@@ -12,7 +12,7 @@ export function asSentence(text: string): string {
   return /[.!?…]$/.test(first) ? first : `${first}.`;
 }
 
-export function isCommandError(e: unknown): e is CommandError {
+export function isCommandError(e: unknown): e is AppError {
   return (
     typeof e === "object" &&
     e !== null &&
@@ -22,7 +22,7 @@ export function isCommandError(e: unknown): e is CommandError {
 }
 
 /** Normalises whatever a command rejected with into the contract's {code, message}. */
-export function toCommandError(e: unknown): CommandError {
+export function toCommandError(e: unknown): AppError {
   if (isCommandError(e)) {
     return { code: e.code, message: asSentence(e.message) || FALLBACK_MESSAGE };
   }

@@ -1,4 +1,5 @@
-// Pre-checks and inputs of the failed-attempt and condition-note forms (the engine checks too).
+// Inputs of the failed-attempt and condition-note forms. The engine checks them and says what is
+// wrong; the form only asks for the one choice it cannot send without.
 import type { ConditionNoteInput, FailedAttemptInput, FailureReason, GpsFix, NoteCategory } from "./types";
 
 export function buildFailedInput(args: {
@@ -13,10 +14,9 @@ export function buildFailedInput(args: {
   return { stop_id: args.stopId, reason: args.reason, note: note === "" ? null : note, photo: args.photo, gps: args.gps };
 }
 
-export function precheckFailed(reason: FailureReason | null, note: string): string | null {
-  if (reason === null) return "Choose why you could not deliver.";
-  if (reason === "other" && note.trim() === "") return "Add a note saying what happened.";
-  return null;
+/** Plain words when no reason is chosen yet (the input cannot be sent without one), else null. */
+export function missingReason(reason: FailureReason | null): string | null {
+  return reason === null ? "Choose why you could not deliver." : null;
 }
 
 export function buildNoteInput(args: {
@@ -36,8 +36,7 @@ export function buildNoteInput(args: {
   };
 }
 
-export function precheckNote(category: NoteCategory | "", text: string, photoCount: number): string | null {
-  if (category === "") return "Choose what the note is about.";
-  if (text.trim() === "" && photoCount === 0) return "Describe what you see, or add a photo.";
-  return null;
+/** Plain words when no category is chosen yet (the input cannot be sent without one), else null. */
+export function missingCategory(category: NoteCategory | ""): string | null {
+  return category === "" ? "Choose what the note is about." : null;
 }

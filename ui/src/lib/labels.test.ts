@@ -4,8 +4,6 @@ import {
   FAILURE_REASONS,
   NOTE_CATEGORIES,
   SHORTFALL_REASONS,
-  isActionable,
-  isClosed,
   routeDateLabel,
   routeSummary,
   savedToast,
@@ -26,15 +24,6 @@ describe("labels", () => {
       ["failed", "Failed"],
     ];
     for (const [s, label] of all) expect(statusLabel(s)).toBe(label);
-  });
-
-  it("knows which stops are closed", () => {
-    expect(isClosed("delivered")).toBe(true);
-    expect(isClosed("partly_delivered")).toBe(true);
-    expect(isClosed("failed")).toBe(true);
-    expect(isClosed("pending")).toBe(false);
-    expect(isClosed("en_route")).toBe(false);
-    expect(isClosed("arrived")).toBe(false);
   });
 
   it("offers exactly the contract's reasons and categories", () => {
@@ -81,7 +70,10 @@ describe("labels", () => {
     expect(stopBadges({ status: "pending", cancelled: true })).toEqual([
       { text: "Cancelled by dispatch", cls: "badge-cancelled" },
     ]);
-    expect(stopBadges({ status: "arrived", cancelled: true }).map((b) => b.text)).toEqual(["Cancelled by dispatch"]);
+    expect(
+      stopBadges({ status: "arrived", cancelled: true }).map((b) => b.text),
+      "what already happened stays beside the cancellation; only 'To do' is dropped",
+    ).toEqual(["Arrived", "Cancelled by dispatch"]);
     // delivered before dispatch cancelled: both are true, both are shown
     expect(stopBadges({ status: "delivered", cancelled: true }).map((b) => b.text)).toEqual([
       "Delivered",
@@ -89,21 +81,11 @@ describe("labels", () => {
     ]);
   });
 
-  it("knows which stops can still be delivered or failed", () => {
-    expect(isActionable({ status: "pending", cancelled: false })).toBe(true);
-    expect(isActionable({ status: "arrived", cancelled: false })).toBe(true);
-    expect(isActionable({ status: "pending", cancelled: true })).toBe(false);
-    expect(isActionable({ status: "failed", cancelled: false })).toBe(false);
-  });
-
-  it("sums the route up", () => {
-    const stops = [
-      { status: "pending" as const, cancelled: false },
-      { status: "delivered" as const, cancelled: false },
-      { status: "pending" as const, cancelled: true },
-    ];
-    expect(routeSummary(stops)).toBe("3 stops · 1 done · 1 cancelled");
-    expect(routeSummary(stops.slice(0, 2))).toBe("2 stops · 1 done");
-    expect(routeSummary([stops[0]])).toBe("1 stop · 0 done");
+  it("sums the route up as the engine counted it", () => {
+    expect(routeSummary({ total: 3, done: 1, cancelled: 1 }), "cancelled stops are named").toBe(
+      "3 stops · 1 done · 1 cancelled",
+    );
+    expect(routeSummary({ total: 2, done: 1, cancelled: 0 }), "no cancelled part when none is").toBe("2 stops · 1 done");
+    expect(routeSummary({ total: 1, done: 0, cancelled: 0 }), "one stop is singular").toBe("1 stop · 0 done");
   });
 });

@@ -10,6 +10,7 @@ import type {
   Resolution,
   ResolutionAction,
   ResolutionView,
+  RouteProgress,
   ShortfallReason,
   Standing,
   StandingKind,
@@ -31,34 +32,23 @@ export function statusLabel(status: StopStatus): string {
   return STATUS_LABELS[status] ?? status;
 }
 
-/** A stop whose delivery is finished: no second POD or failed attempt is allowed. */
-export function isClosed(status: StopStatus): boolean {
-  return status === "delivered" || status === "partly_delivered" || status === "failed";
-}
-
 export const CANCELLED_LABEL = "Cancelled by dispatch";
 
-/** The badges of a stop, in order: its status ("To do" is dropped once dispatch cancelled it). */
+/** The badges of a stop, in order: its status, then "Cancelled by dispatch". A cancelled stop
+ * drops "To do" (there is nothing to do there); words of what already happened stay. */
 export function stopBadges(stop: Pick<StopSummary, "status" | "cancelled">): { text: string; cls: string }[] {
   const badges: { text: string; cls: string }[] = [];
-  if (!stop.cancelled || isClosed(stop.status)) {
+  if (!(stop.cancelled && stop.status === "pending")) {
     badges.push({ text: statusLabel(stop.status), cls: `status-${stop.status}` });
   }
   if (stop.cancelled) badges.push({ text: CANCELLED_LABEL, cls: "badge-cancelled" });
   return badges;
 }
 
-/** A stop the courier can still deliver or fail: not finished and not cancelled by dispatch. */
-export function isActionable(stop: Pick<StopSummary, "status" | "cancelled">): boolean {
-  return !stop.cancelled && !isClosed(stop.status);
-}
-
-/** "30 stops · 4 done" (+ " · 1 cancelled" when dispatch cancelled any). */
-export function routeSummary(stops: Pick<StopSummary, "status" | "cancelled">[]): string {
-  const done = stops.filter((s) => isClosed(s.status)).length;
-  const cancelled = stops.filter((s) => s.cancelled && !isClosed(s.status)).length;
-  let text = `${stops.length} ${stops.length === 1 ? "stop" : "stops"} · ${done} done`;
-  if (cancelled > 0) text += ` · ${cancelled} cancelled`;
+/** "30 stops · 4 done" (+ " · 1 cancelled"), as the engine counted them. */
+export function routeSummary(progress: RouteProgress): string {
+  let text = `${progress.total} ${progress.total === 1 ? "stop" : "stops"} · ${progress.done} done`;
+  if (progress.cancelled > 0) text += ` · ${progress.cancelled} cancelled`;
   return text;
 }
 
@@ -208,11 +198,6 @@ export function standingLabel(s: Standing): string {
 /** The CSS class giving a standing its colour (the words come from standingLabel). */
 export function standingClass(s: Standing): string {
   return `standing-${s.standing}`;
-}
-
-/** Late and incomplete deliveries are the ones a rep acts on. */
-export function needsAttention(s: Standing): boolean {
-  return s.standing === "late" || s.standing === "incomplete";
 }
 
 /** The map's legend and the list's words for each kind of standing. */

@@ -13,10 +13,16 @@ describe("colours", () => {
 
   it("fills a delivery's circle with its standing's colour, late ones larger", () => {
     const late: Standing = { standing: "late", why: { because: "window_closed" } };
-    expect(markerStyle(late).fillColor).toBe(STANDING_COLOURS.late);
-    expect(markerStyle({ standing: "delivered" }).fillColor).toBe(STANDING_COLOURS.delivered);
-    expect(markerStyle(late).radius).toBeGreaterThan(markerStyle({ standing: "on_track" }).radius);
-    expect(markerStyle({ standing: "cancelled" }).dashArray).toBeTruthy();
+    const row = (standing: Standing, needs_attention = false) => ({ standing, needs_attention });
+    expect(markerStyle(row(late, true)).fillColor, "a late point is red").toBe(STANDING_COLOURS.late);
+    expect(markerStyle(row({ standing: "delivered" })).fillColor, "a delivered point is green").toBe(
+      STANDING_COLOURS.delivered,
+    );
+    expect(
+      markerStyle(row(late, true)).radius,
+      "what the engine says needs attention is drawn larger",
+    ).toBeGreaterThan(markerStyle(row({ standing: "on_track" })).radius);
+    expect(markerStyle(row({ standing: "cancelled" })).dashArray, "a cancelled point is dashed").toBeTruthy();
   });
 });
 
@@ -81,9 +87,16 @@ describe("tiles", () => {
 });
 
 describe("points", () => {
-  it("draws late points last so they sit on top, and says the standing in words", () => {
-    const order = drawOrder(sampleTerritoryDay().deliveries).map((d) => d.stop_id);
-    expect(order.slice(-2).sort()).toEqual(["d-1", "d-3"]);
+  it("draws the points that need attention last so they sit on top, and says the standing in words", () => {
+    const rows = sampleTerritoryDay().deliveries;
+    const attention = rows.filter((d) => d.needs_attention).length;
+    expect(attention, "the fixture has rows that need attention and rows that do not").toBeGreaterThan(0);
+    expect(attention, "the fixture has rows that need attention and rows that do not").toBeLessThan(rows.length);
+    const order = drawOrder(rows).map((d) => d.needs_attention);
+    expect(order, "every point that needs attention is drawn after every other").toEqual([
+      ...Array(rows.length - attention).fill(false),
+      ...Array(attention).fill(true),
+    ]);
     expect(pointText(sampleTerritoryDay().deliveries[0])).toEqual({
       title: "Bakkerij De Vries",
       standing: "Late: window closed",

@@ -29,11 +29,12 @@ export interface MarkerStyle {
   dashArray?: string;
 }
 
-/** A delivery's circle: late and incomplete ones larger, so they stand out beside colour too. */
-export function markerStyle(s: Standing): MarkerStyle {
-  const attention = s.standing === "late" || s.standing === "incomplete";
+/** A delivery's circle: those the engine says need attention larger, so they stand out beside
+ * colour too. */
+export function markerStyle(d: Pick<DeliveryRow, "standing" | "needs_attention">): MarkerStyle {
+  const s = d.standing;
   const style: MarkerStyle = {
-    radius: attention ? 11 : 8,
+    radius: d.needs_attention ? 11 : 8,
     color: "#ffffff",
     weight: 2,
     fillColor: standingColour(s),
@@ -167,11 +168,11 @@ export function pointText(d: Pick<DeliveryRow, "customer_name" | "standing" | "w
 }
 
 /** The deliveries to draw, attention last so their points sit on top. */
-export function drawOrder<T extends Pick<DeliveryRow, "standing" | "lat" | "lon">>(deliveries: T[]): T[] {
-  const rank = (s: Standing) => (s.standing === "late" ? 2 : s.standing === "incomplete" ? 1 : 0);
+export function drawOrder<T extends Pick<DeliveryRow, "needs_attention" | "lat" | "lon">>(deliveries: T[]): T[] {
+  const rank = (d: T) => (d.needs_attention ? 1 : 0);
   return deliveries
     .filter((d) => isPlottable(d.lat, d.lon))
     .map((d, i) => ({ d, i }))
-    .sort((a, b) => rank(a.d.standing) - rank(b.d.standing) || a.i - b.i)
+    .sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i)
     .map((x) => x.d);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FALLBACK_MESSAGE, NO_BACKEND_MESSAGE, asSentence, errorMessage, toCommandError } from "./errors";
-import { buildFailedInput, buildNoteInput, precheckFailed, precheckNote } from "./forms";
+import { buildFailedInput, buildNoteInput, missingCategory, missingReason } from "./forms";
 import { stopHistory } from "./history";
 import { backOf } from "./nav";
 import { PendingWork, readFileBytes } from "./pending";
@@ -34,11 +34,10 @@ describe("errors", () => {
 });
 
 describe("failed attempt and note inputs", () => {
-  it("requires a reason, and a note for 'other'", () => {
-    expect(precheckFailed(null, "")).toMatch(/Choose/);
-    expect(precheckFailed("other", "  ")).toMatch(/note/);
-    expect(precheckFailed("other", "dog at the gate")).toBeNull();
-    expect(precheckFailed("nobody_home", "")).toBeNull();
+  it("asks only for the reason it cannot send without; the note for 'other' is the engine's to ask", () => {
+    expect(missingReason(null), "no reason chosen: nothing to send").toBe("Choose why you could not deliver.");
+    expect(missingReason("other"), "'other' without a note goes to the engine").toBeNull();
+    expect(missingReason("nobody_home"), "a reason is enough to send").toBeNull();
   });
   it("builds record_failed_attempt input", () => {
     expect(buildFailedInput({ stopId: "s", reason: "nobody_home", note: " ", photo: null, gps: null })).toEqual({
@@ -50,10 +49,9 @@ describe("failed attempt and note inputs", () => {
     });
     expect(buildFailedInput({ stopId: "s", reason: null, note: "", photo: null, gps: null })).toBeNull();
   });
-  it("requires a category, and text unless there are photos", () => {
-    expect(precheckNote("", "x", 0)).toMatch(/Choose/);
-    expect(precheckNote("damaged_goods", " ", 0)).toMatch(/photo/);
-    expect(precheckNote("damaged_goods", " ", 1)).toBeNull();
+  it("asks only for the category it cannot send without; words or a photo are the engine's to ask", () => {
+    expect(missingCategory(""), "no category chosen: nothing to send").toBe("Choose what the note is about.");
+    expect(missingCategory("damaged_goods"), "an empty text goes to the engine").toBeNull();
     expect(buildNoteInput({ stopId: "s", category: "temperature", text: " warm ", photos: [], lineId: "" })).toEqual({
       stop_id: "s",
       category: "temperature",
@@ -75,6 +73,7 @@ describe("stop history", () => {
           photo_count: 2,
           has_signature: true,
           gps: null,
+          corrects: null,
           lines: [
             { line_id: "l-1", delivered_qty: 4, shortfall_reason: "damaged", note: "crushed" },
             { line_id: "l-2", delivered_qty: 2, shortfall_reason: null, note: null },

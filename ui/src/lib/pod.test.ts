@@ -6,7 +6,7 @@ import {
   initialRecipientName,
   linesSummary,
   matchBarcode,
-  precheckPod,
+  unsendableQuantity,
   stepQty,
   type LineState,
 } from "./pod";
@@ -112,7 +112,6 @@ describe("pod input and pre-check", () => {
     expect(input.signature).toEqual(sig);
     expect(input.photos).toEqual(["abc"]);
     expect(input.lines).toHaveLength(3);
-    expect(precheckPod(input, lines)).toBeNull();
   });
 
   it("sends no signature when the pad has no stroke", () => {
@@ -120,37 +119,33 @@ describe("pod input and pre-check", () => {
     expect(input.signature).toBeNull();
   });
 
-  it("asks for a name", () => {
-    const input = buildPodInput({ ...base, recipientName: "   ", states: states() });
-    expect(precheckPod(input, lines)).toMatch(/name/);
-  });
-
-  it("refuses a name over 120 characters", () => {
-    const input = buildPodInput({ ...base, recipientName: "x".repeat(121), states: states() });
-    expect(precheckPod(input, lines)).toMatch(/120/);
-  });
-
-  it("asks for a photo or a signature", () => {
-    const input = buildPodInput({ ...base, signature: null, photos: [], states: states() });
-    expect(precheckPod(input, lines)).toMatch(/photo or a signature/);
-    const withPhotoOnly = buildPodInput({ ...base, signature: null, states: states() });
-    expect(precheckPod(withPhotoOnly, lines)).toBeNull();
-  });
-
-  it("asks why a line is short, and for a note with 'other'", () => {
+  it("sends the name, the proofs and the short lines as typed, for the engine to judge", () => {
     const s = states();
     s[0] = { ...s[0], qty: 5 };
-    expect(precheckPod(buildPodInput({ ...base, states: s }), lines)).toBe("Choose why “Milk” is short.");
-    s[0] = { ...s[0], reason: "other" };
-    expect(precheckPod(buildPodInput({ ...base, states: s }), lines)).toMatch(/note.*Milk/);
-    s[0] = { ...s[0], note: "left at depot" };
-    expect(precheckPod(buildPodInput({ ...base, states: s }), lines)).toBeNull();
+    const input = buildPodInput({ ...base, recipientName: "   ", signature: null, photos: [], states: s });
+    expect(input.recipient_name, "an empty name goes to the engine, which says what is missing").toBe("");
+    expect(input.signature, "no proof is sent as no proof").toBeNull();
+    expect(input.lines[0], "a short line without a reason is sent as it is").toEqual({
+      line_id: lines[0].id,
+      delivered_qty: 5,
+      shortfall_reason: null,
+      note: null,
+    });
+    expect(unsendableQuantity(lines, s), "a whole number can always be sent").toBeNull();
   });
 
-  it("refuses quantities outside 0..ordered", () => {
+  it("cannot send a quantity that is not a whole number of items", () => {
     const s = states();
     s[1] = { ...s[1], qty: -1, reason: "missing" };
-    expect(precheckPod(buildPodInput({ ...base, states: s }), lines)).toMatch(/between 0 and 2/);
+    expect(unsendableQuantity(lines, s), "a negative count has no wire form").toBe(
+      "Type the quantity of “Bread” as a whole number.",
+    );
+    s[1] = { ...s[1], qty: 1.5 };
+    expect(unsendableQuantity(lines, s), "half an item has no wire form").toBe(
+      "Type the quantity of “Bread” as a whole number.",
+    );
+    s[1] = { ...s[1], qty: null };
+    expect(unsendableQuantity(lines, s), "an empty field is sent as 0 delivered").toBeNull();
   });
 });
 

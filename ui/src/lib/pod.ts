@@ -12,8 +12,6 @@ export interface LineState {
   checked: boolean;
 }
 
-export const MAX_NAME_LENGTH = 120;
-
 /** Every line starts as "delivered in full": a clean delivery touches no line. */
 export function initialLineStates(lines: OrderLine[]): LineState[] {
   return lines.map((l) => ({ line_id: l.id, qty: l.ordered_qty, reason: "", note: "", checked: false }));
@@ -79,25 +77,17 @@ export function buildPodInput(args: {
 }
 
 /**
- * The same rules the engine enforces, checked first so the courier gets a quick, plain answer.
- * Returns the first problem in words, or null when the input looks complete.
+ * A typed quantity the engine's input cannot carry (it counts whole items, 0 or more), in plain
+ * words; null when every line can be sent. Whether the quantities, the name and the proofs are
+ * acceptable is the engine's to say: its message is shown as it comes.
  */
-export function precheckPod(input: PodInput, lines: OrderLine[]): string | null {
-  if (input.recipient_name === "") return "Type the name of the person who took the delivery.";
-  if (input.recipient_name.length > MAX_NAME_LENGTH)
-    return `The name is too long: ${MAX_NAME_LENGTH} characters at most.`;
-  if (!hasStroke(input.signature) && input.photos.length === 0)
-    return "Add a photo or a signature as proof of delivery.";
+export function unsendableQuantity(lines: OrderLine[], states: LineState[]): string | null {
   for (const line of lines) {
-    const st = input.lines.find((o) => o.line_id === line.id);
-    if (!st) continue;
-    const q = st.delivered_qty;
-    if (!Number.isFinite(q) || q < 0 || q > line.ordered_qty)
-      return `The quantity for “${line.description}” must be between 0 and ${line.ordered_qty}.`;
-    if (q < line.ordered_qty && st.shortfall_reason === null)
-      return `Choose why “${line.description}” is short.`;
-    if (st.shortfall_reason === "other" && st.note === null)
-      return `Add a note saying why “${line.description}” is short.`;
+    const st = states.find((s) => s.line_id === line.id);
+    if (!st || st.qty === null) continue;
+    if (!Number.isInteger(st.qty) || st.qty < 0) {
+      return `Type the quantity of “${line.description}” as a whole number.`;
+    }
   }
   return null;
 }

@@ -4,7 +4,6 @@ import {
   daysLabel,
   describeResolution,
   hhmm,
-  needsAttention,
   outcomeText,
   repWindow,
   resolutionByline,
@@ -38,11 +37,9 @@ describe("standings in plain words", () => {
     expect(standingLabel(odd)).toBe("Late");
   });
 
-  it("gives each standing its own colour class and marks late and incomplete for attention", () => {
+  it("gives each standing its own colour class", () => {
     expect(standingClass({ standing: "late", why: { because: "attempt_failed" } })).toBe("standing-late");
     expect(standingClass({ standing: "on_track" })).toBe("standing-on_track");
-    expect(needsAttention({ standing: "incomplete", short: true, damaged: false })).toBe(true);
-    expect(needsAttention({ standing: "delivered" })).toBe(false);
   });
 });
 

@@ -2,18 +2,16 @@ import { describe, expect, it } from "vitest";
 import {
   buildResolution,
   initialDraft,
-  precheckResolution,
   prefillReplacement,
   setReplacementQty,
   toEngineTime,
+  unsendable,
   type ResolveDraft,
 } from "./resolve";
 import { sampleDeliveryDetail } from "../test/fixtures";
 
-const today = "2026-11-25";
-
 function draft(overrides: Partial<ResolveDraft> = {}): ResolveDraft {
-  return { ...initialDraft(sampleDeliveryDetail(), today), ...overrides };
+  return { ...initialDraft(sampleDeliveryDetail()), ...overrides };
 }
 
 describe("replacement pre-fill", () => {
@@ -73,31 +71,33 @@ describe("replacement pre-fill", () => {
   });
 });
 
-describe("pre-checks", () => {
+describe("what the form cannot send", () => {
   it("asks for a choice first", () => {
-    expect(precheckResolution(draft())).toBe("Choose what to do about this delivery.");
-    expect(buildResolution(draft())).toBeNull();
-  });
-
-  it("needs a note's text and an escalation's reason", () => {
-    expect(precheckResolution(draft({ action: "note", noteText: "  " }))).toBe("Write the note.");
-    expect(precheckResolution(draft({ action: "note", noteText: "Called the store" }))).toBeNull();
-    expect(precheckResolution(draft({ action: "escalate" }))).toBe("Say why dispatch must look at it.");
-  });
-
-  it("needs at least one item to replace", () => {
-    const none = prefillReplacement(sampleDeliveryDetail({ suggested_replacement: [] }));
-    expect(precheckResolution(draft({ action: "replacement", replacement: none }))).toBe(
-      "Choose at least one item to replace.",
+    expect(unsendable(draft()), "nothing chosen: there is no resolution to send").toBe(
+      "Choose what to do about this delivery.",
     );
+    expect(buildResolution(draft()), "nothing chosen: nothing built").toBeNull();
   });
 
-  it("needs a window that ends after it starts", () => {
-    expect(precheckResolution(draft({ action: "promise", promiseStart: "12:00", promiseEnd: "10:00" }))).toBe(
-      "The new window must end after it starts.",
+  it("leaves the engine's rules to the engine: empty texts, no item, a window backwards", () => {
+    const none = prefillReplacement({ ...sampleDeliveryDetail(), suggested_replacement: [] });
+    for (const d of [
+      draft({ action: "note", noteText: "  " }),
+      draft({ action: "escalate" }),
+      draft({ action: "replacement", replacement: none }),
+      draft({ action: "promise", promiseStart: "12:00", promiseEnd: "10:00" }),
+    ]) {
+      expect(unsendable(d), `${d.action}: sent, and the engine says what is wrong`).toBeNull();
+    }
+  });
+
+  it("needs a day and both times of a promise to build one", () => {
+    expect(unsendable(draft({ action: "promise", promiseEnd: "" })), "an empty time is no time").toBe(
+      "Choose when the new delivery window starts and ends.",
     );
-    expect(precheckResolution(draft({ action: "promise", promiseEnd: "" }))).toMatch(/starts and ends/);
-    expect(precheckResolution(draft({ action: "promise", promiseDate: "" }))).toMatch(/day of the new delivery/);
+    expect(unsendable(draft({ action: "promise", promiseDate: "" })), "an empty day is no day").toBe(
+      "Choose the day of the new delivery.",
+    );
   });
 });
 
@@ -109,20 +109,12 @@ describe("a promise", () => {
     expect(d.promiseEnd).toBe("12:00");
   });
 
-  it("starts from the engine's days, never the phone's clock", () => {
+  it("starts on the day the engine suggests, never one the phone's clock makes up", () => {
     const detail = sampleDeliveryDetail();
     expect(
-      initialDraft({ ...detail, suggested_promise_date: "2026-11-30" }, today).promiseDate,
-      "the engine's suggested day wins",
+      initialDraft({ ...detail, suggested_promise_date: "2026-11-30" }).promiseDate,
+      "the engine's suggested day is the form's day",
     ).toBe("2026-11-30");
-    expect(initialDraft({ ...detail, today: "2026-11-27" }, null).promiseDate, "the day after the engine's today").toBe(
-      "2026-11-28",
-    );
-    const later = { ...detail, delivery: { ...detail.delivery, date: "2026-12-01" } };
-    expect(initialDraft(later, today).promiseDate, "a delivery still ahead is promised after its own day").toBe(
-      "2026-12-02",
-    );
-    expect(initialDraft(detail, null).promiseDate, "with no today known, the day after the delivery").toBe("2026-11-26");
   });
 
   it("sends the engine's times with seconds and a null note when none is typed", () => {

@@ -1,7 +1,7 @@
-// The resolve form: what it starts with (a replacement pre-filled with what is missing), its
-// pre-checks (the engine checks too) and the Resolution it sends.
+// The resolve form: what it starts with (the engine's suggestions: what is missing, the day to
+// promise), and the Resolution it sends. Whether a resolution is acceptable is the engine's to
+// say; the form only refuses what it cannot put into a Resolution at all.
 import { hhmm } from "./labels";
-import { addDays } from "./territory";
 import type { DeliveryDetail, Resolution, ResolutionAction } from "./types";
 
 /** One line of the replacement form: every line of the delivery, 0 meaning "not replaced". */
@@ -54,22 +54,13 @@ export function prefillReplacement(detail: Pick<DeliveryDetail, "lines" | "sugge
   });
 }
 
-/** The day a new delivery is promised for: the engine's suggestion; without one, the day after
- * today (the engine's) and after the delivery that went wrong. */
-export function promiseDateOf(detail: DeliveryDetail, today: string | null): string {
-  if (detail.suggested_promise_date) return detail.suggested_promise_date;
-  const d = detail.delivery.date;
-  const t = detail.today ?? today ?? d;
-  return addDays(d > t ? d : t, 1);
-}
-
-/** The form as it opens: nothing chosen yet, each choice pre-filled as far as it can be. */
-export function initialDraft(detail: DeliveryDetail, today: string | null): ResolveDraft {
+/** The form as it opens: nothing chosen yet, each choice pre-filled with what the engine suggests. */
+export function initialDraft(detail: DeliveryDetail): ResolveDraft {
   const d = detail.delivery;
   return {
     action: null,
     noteText: "",
-    promiseDate: promiseDateOf(detail, today),
+    promiseDate: detail.suggested_promise_date,
     promiseStart: hhmm(d.window_start),
     promiseEnd: hhmm(d.window_end),
     promiseNote: "",
@@ -90,32 +81,25 @@ function optional(text: string): string | null {
   return t === "" ? null : t;
 }
 
-/** A plain message when the form cannot be sent yet, else null. */
-export function precheckResolution(draft: ResolveDraft): string | null {
+/** Plain words when the form cannot be put into a Resolution yet (nothing chosen, a day or a
+ * time not filled in), else null. Everything else the engine checks, and says so itself. */
+export function unsendable(draft: ResolveDraft): string | null {
   switch (draft.action) {
     case null:
       return "Choose what to do about this delivery.";
-    case "note":
-      return draft.noteText.trim() === "" ? "Write the note." : null;
-    case "promise": {
+    case "promise":
       if (!/^\d{4}-\d{2}-\d{2}$/.test(draft.promiseDate)) return "Choose the day of the new delivery.";
-      if (draft.promiseStart.trim() === "" || draft.promiseEnd.trim() === "") {
+      if (!isTime(draft.promiseStart) || !isTime(draft.promiseEnd)) {
         return "Choose when the new delivery window starts and ends.";
       }
-      if (toEngineTime(draft.promiseEnd) <= toEngineTime(draft.promiseStart)) {
-        return "The new window must end after it starts.";
-      }
       return null;
-    }
-    case "replacement": {
-      const over = draft.replacement.find((l) => l.qty > l.ordered);
-      if (over) return `${over.description}: at most ${over.ordered} ${over.unit} can be replaced.`;
-      if (!draft.replacement.some((l) => l.qty > 0)) return "Choose at least one item to replace.";
+    default:
       return null;
-    }
-    case "escalate":
-      return draft.escalateReason.trim() === "" ? "Say why dispatch must look at it." : null;
   }
+}
+
+function isTime(time: string): boolean {
+  return /^\d{2}:\d{2}(:\d{2})?$/.test(time.trim());
 }
 
 /** What record_resolution is sent; null while no choice is made. */

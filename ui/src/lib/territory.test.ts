@@ -10,7 +10,6 @@ import {
   debounce,
   defaultQuery,
   emptyMessage,
-  engineTodayOf,
   filterOf,
 } from "./territory";
 import { sampleTerritoryDay } from "../test/fixtures";
@@ -42,17 +41,6 @@ describe("days", () => {
     // the night the clocks go back in Europe and forward in New Zealand: still one day
     expect(addDays("2026-10-24", 1), "a daylight-saving change never skips or repeats a day").toBe("2026-10-25");
     expect(addDays("2026-09-27", -1), "a daylight-saving change never skips or repeats a day").toBe("2026-09-26");
-  });
-
-  it("learns today from the engine's answer, never from the phone's clock", () => {
-    const day = sampleTerritoryDay({ date: "2026-11-24" });
-    expect(engineTodayOf({ ...day, today: "2026-11-25" }, "2026-11-24"), "the answer's own today comes first").toBe(
-      "2026-11-25",
-    );
-    expect(engineTodayOf({ ...day, today: undefined }, null), "asked for today, the answer's date is today").toBe(
-      "2026-11-24",
-    );
-    expect(engineTodayOf({ ...day, today: undefined }, "2026-11-24"), "a chosen day says nothing about today").toBeNull();
   });
 
   it("knows which day button is on", () => {

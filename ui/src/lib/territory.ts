@@ -1,6 +1,6 @@
 // The rep's territory list: what was chosen on screen, and what `territory_day` is asked for.
 import { shortDateLabel } from "./labels";
-import type { AccountOption, StopStatus, TerritoryDay, TerritoryFilter } from "./types";
+import type { AccountOption, StopStatus, TerritoryFilter } from "./types";
 
 export type TerritoryViewMode = "list" | "map";
 
@@ -69,16 +69,6 @@ export function addDays(date: string, n: number): string {
 }
 
 export type DayChoice = "yesterday" | "today" | "tomorrow" | "other";
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Today by the engine, from its answer to `territory_day(asked)`: the answer's `today`, or the
- * date it answered when it was asked for today (null: the answer does not say). Never the phone's clock. */
-export function engineTodayOf(day: Pick<TerritoryDay, "date" | "today">, asked: string | null): string | null {
-  if (typeof day.today === "string" && ISO_DATE.test(day.today)) return day.today;
-  if (asked === null && ISO_DATE.test(day.date)) return day.date;
-  return null;
-}
 
 /** Which day button is on for the chosen date (today not known yet: only "today" can be). */
 export function dayChoice(date: string | null, today: string | null): DayChoice {

@@ -1,4 +1,8 @@
-// Sample data in the exact shapes of docs/COMMANDS.md, for tests and the dev harness.
+// Sample data for tests and the dev harness. The main fixtures are the engine's own answers
+// (fixtures/*.json, written through the real commands by tests/app/fixtures.rs and typed by the
+// generated types, see engine-json.ts): `engine` hands them out as they are. The samples below
+// are variations derived from them (a spread of an engine object, then the values a test
+// names), so every field the engine sends is there and a change of shape fails the suite.
 import type {
   AccountCard,
   DeliveryDetail,
@@ -8,74 +12,134 @@ import type {
   ResolutionView,
   RouteView,
   Saved,
+  StopActions,
   StopDetail,
+  StopStatus,
+  StopSummary,
   SyncState,
   TerritoryDay,
   TerritoryView,
 } from "../lib/types";
+import { fromEngine } from "./engine-json";
+import accountJson from "./fixtures/account.json";
+import deliveryJson from "./fixtures/delivery.json";
+import repDayJson from "./fixtures/rep-day.json";
+import routeJson from "./fixtures/route.json";
+import stopCancelledJson from "./fixtures/stop-cancelled.json";
+import stopDeliveredJson from "./fixtures/stop-delivered.json";
+import stopFailedJson from "./fixtures/stop-failed.json";
+import stopPartlyJson from "./fixtures/stop-partly-delivered.json";
+import stopPendingJson from "./fixtures/stop-pending.json";
+import territoriesJson from "./fixtures/territories.json";
 
+/** The engine's answers, fresh copies each call (FakeClock 2026-11-25 08:30 Amsterdam). */
+export const engine = {
+  /** route_today: the demo route, 30 stops: 1 delivered, 2 partly delivered, 3 failed, 4 arrived,
+   * 5 en route, 6 cancelled by dispatch, 7–30 to do. */
+  route: () => fromEngine<RouteView>(routeJson),
+  /** stop_detail of stop 1: one POD and one condition note */
+  stopDelivered: () => fromEngine<StopDetail>(stopDeliveredJson),
+  stopPartlyDelivered: () => fromEngine<StopDetail>(stopPartlyJson),
+  /** stop 3: one failed attempt */
+  stopFailed: () => fromEngine<StopDetail>(stopFailedJson),
+  /** stop 6, cancelled by dispatch */
+  stopCancelled: () => fromEngine<StopDetail>(stopCancelledJson),
+  /** stop 7, to do */
+  stopPending: () => fromEngine<StopDetail>(stopPendingJson),
+  territories: () => fromEngine<TerritoryView[]>(territoriesJson),
+  /** territory_day for today, territory West: first a short delivery of an account, then on track */
+  repDay: () => fromEngine<TerritoryDay>(repDayJson),
+  /** delivery_detail of that short delivery */
+  delivery: () => fromEngine<DeliveryDetail>(deliveryJson),
+  /** account_card of its account */
+  account: () => fromEngine<AccountCard>(accountJson),
+};
+
+/** The engine's actions for a stop like one on its demo route (same status, same cancelled). */
+export function engineActions(status: StopStatus, cancelled: boolean): StopActions {
+  const same = engine.route().stops.find((s) => s.status === status && s.cancelled === cancelled);
+  if (!same) throw new Error(`the engine's demo route has no stop ${status}${cancelled ? ", cancelled" : ""}`);
+  return same.actions;
+}
+
+/** One of the engine's stops, made to look like the courier tests' stop. */
+function stopLike(base: StopSummary, overrides: Omit<Partial<StopSummary>, "actions">): StopSummary {
+  const status = overrides.status ?? base.status;
+  const cancelled = overrides.cancelled ?? base.cancelled;
+  return { ...base, ...overrides, actions: engineActions(status, cancelled) };
+}
+
+/** Four stops: to do, delivered (2 waiting to sync), failed, cancelled by dispatch. */
 export function sampleRoute(): RouteView {
+  const route = engine.route();
+  const base = route.stops[6]; // to do
+  const stops = [
+    stopLike(base, {
+      id: "s-1",
+      position: 1,
+      customer_name: "Anne Visser",
+      customer_kind: "b2c",
+      address: "Prinsengracht 263, 1016 GV Amsterdam",
+      window_start: "09:00",
+      window_end: "11:00",
+      status: "pending",
+      line_count: 2,
+      waiting_to_sync: 0,
+      cancelled: false,
+    }),
+    stopLike(base, {
+      id: "s-2",
+      position: 2,
+      customer_name: "Bakkerij De Vries",
+      customer_kind: "b2b",
+      address: "Haarlemmerstraat 12, 1013 ER Amsterdam",
+      window_start: "10:00",
+      window_end: "12:00",
+      status: "delivered",
+      line_count: 3,
+      waiting_to_sync: 2,
+      cancelled: false,
+    }),
+    stopLike(base, {
+      id: "s-3",
+      position: 3,
+      customer_name: "Café Noord",
+      customer_kind: "b2b",
+      address: "Buiksloterweg 5, 1031 CC Amsterdam",
+      window_start: "12:00",
+      window_end: "14:00",
+      status: "failed",
+      line_count: 1,
+      waiting_to_sync: 0,
+      cancelled: false,
+    }),
+    stopLike(base, {
+      id: "s-4",
+      position: 4,
+      customer_name: "Kees Bakker",
+      customer_kind: "b2c",
+      address: "Lindengracht 90, 1015 KK Amsterdam",
+      window_start: "14:00",
+      window_end: "16:00",
+      status: "pending",
+      line_count: 1,
+      waiting_to_sync: 0,
+      cancelled: true,
+    }),
+  ];
   return {
-    route: { id: "r-1", date: "2026-11-25", courier_name: "Sam Jansen" },
-    stops: [
-      {
-        id: "s-1",
-        position: 1,
-        customer_name: "Anne Visser",
-        customer_kind: "b2c",
-        address: "Prinsengracht 263, 1016 GV Amsterdam",
-        window_start: "09:00",
-        window_end: "11:00",
-        status: "pending",
-        line_count: 2,
-        waiting_to_sync: 0,
-        cancelled: false,
-      },
-      {
-        id: "s-2",
-        position: 2,
-        customer_name: "Bakkerij De Vries",
-        customer_kind: "b2b",
-        address: "Haarlemmerstraat 12, 1013 ER Amsterdam",
-        window_start: "10:00",
-        window_end: "12:00",
-        status: "delivered",
-        line_count: 3,
-        waiting_to_sync: 2,
-        cancelled: false,
-      },
-      {
-        id: "s-3",
-        position: 3,
-        customer_name: "Café Noord",
-        customer_kind: "b2b",
-        address: "Buiksloterweg 5, 1031 CC Amsterdam",
-        window_start: "12:00",
-        window_end: "14:00",
-        status: "failed",
-        line_count: 1,
-        waiting_to_sync: 0,
-        cancelled: false,
-      },
-      {
-        id: "s-4",
-        position: 4,
-        customer_name: "Kees Bakker",
-        customer_kind: "b2c",
-        address: "Lindengracht 90, 1015 KK Amsterdam",
-        window_start: "14:00",
-        window_end: "16:00",
-        status: "pending",
-        line_count: 1,
-        waiting_to_sync: 0,
-        cancelled: true,
-      },
-    ],
+    ...route,
+    route: { ...route.route!, id: "r-1", courier_name: "Sam Jansen" },
+    stops,
+    progress: { total: 4, done: 2, cancelled: 1 },
+    next_stop: "s-1",
   };
 }
 
+/** Stop 1 of sampleRoute: two lines, a contact, instructions, nothing recorded yet. */
 export function sampleStop(overrides: Partial<StopDetail> = {}): StopDetail {
   return {
+    ...engine.stopPending(),
     ...sampleRoute().stops[0],
     contact_name: "Anne Visser",
     contact_phone: "+31205550123",
@@ -176,6 +240,7 @@ export function sampleRepSync(overrides: Partial<SyncState> = {}): SyncState {
 export function sampleTerritories(): TerritoryView[] {
   return [
     {
+      ...engine.territories()[0],
       id: "t-1",
       name: "Amsterdam Centrum",
       area: {
@@ -198,6 +263,7 @@ export function sampleTerritories(): TerritoryView[] {
 
 function row(overrides: Partial<DeliveryRow> & Pick<DeliveryRow, "stop_id" | "customer_name">): DeliveryRow {
   return {
+    ...engine.repDay().deliveries[1], // on track
     route_id: "r-1",
     territory_id: "t-1",
     date: "2026-11-25",
@@ -210,6 +276,7 @@ function row(overrides: Partial<DeliveryRow> & Pick<DeliveryRow, "stop_id" | "cu
     status: "pending",
     courier_name: "Sam Jansen",
     standing: { standing: "on_track" },
+    needs_attention: false,
     account_id: null,
     resolutions: 0,
     last_resolution: null,
@@ -221,6 +288,8 @@ function row(overrides: Partial<DeliveryRow> & Pick<DeliveryRow, "stop_id" | "cu
 /** Late and incomplete first, as territory_day answers. */
 export function sampleTerritoryDay(overrides: Partial<TerritoryDay> = {}): TerritoryDay {
   return {
+    ...engine.repDay(),
+    today: "2026-11-25",
     date: "2026-11-25",
     now: "2026-11-25T10:42:00",
     deliveries: [
@@ -231,6 +300,7 @@ export function sampleTerritoryDay(overrides: Partial<TerritoryDay> = {}): Terri
         window_start: "08:00:00",
         window_end: "10:00:00",
         standing: { standing: "late", why: { because: "window_closed" } },
+        needs_attention: true,
         account_id: "a-1",
       }),
       row({
@@ -240,6 +310,7 @@ export function sampleTerritoryDay(overrides: Partial<TerritoryDay> = {}): Terri
         address: "Buiksloterweg 5, 1031 CC Amsterdam",
         status: "partly_delivered",
         standing: { standing: "incomplete", short: true, damaged: false },
+        needs_attention: true,
         account_id: "a-2",
         lat: 52.383,
         lon: 4.902,
@@ -251,6 +322,7 @@ export function sampleTerritoryDay(overrides: Partial<TerritoryDay> = {}): Terri
         window_start: "09:00:00",
         window_end: "11:00:00",
         standing: { standing: "late", why: { because: "cannot_make_window", eta: "11:40:00" } },
+        needs_attention: true,
         lat: 52.3752,
         lon: 4.8839,
       }),
@@ -303,6 +375,9 @@ export function sampleResolutionView(overrides: Partial<ResolutionView> = {}): R
 export function sampleDeliveryDetail(overrides: Partial<DeliveryDetail> = {}): DeliveryDetail {
   const delivery = sampleTerritoryDay().deliveries[1];
   return {
+    ...engine.delivery(),
+    today: "2026-11-25",
+    suggested_promise_date: "2026-11-26",
     delivery,
     contact_name: "Joris Noord",
     contact_phone: "+31205550199",
@@ -335,6 +410,7 @@ export function sampleAccountCard(overrides: Partial<AccountCard> = {}): Account
   const day = sampleTerritoryDay();
   const detail = sampleDeliveryDetail();
   return {
+    ...engine.account(),
     id: "a-2",
     name: "Café Noord",
     address: "Buiksloterweg 5, 1031 CC Amsterdam",
