@@ -95,7 +95,7 @@ describe("line outcomes", () => {
   });
 });
 
-describe("pod input and pre-check", () => {
+describe("the record_pod input", () => {
   const base = {
     stopId: "s-1",
     recipientName: "  Anne ",

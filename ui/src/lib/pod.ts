@@ -1,4 +1,4 @@
-// The deliver form's logic, free of any component: defaults, line outcomes, pre-checks, barcodes.
+// The deliver form's logic, free of any component: defaults, line outcomes, the input sent, barcodes.
 import type { GpsFix, LineOutcome, OrderLine, PodInput, ShortfallReason, Signature } from "./types";
 
 /** What the courier can change on one order line. */
