@@ -164,7 +164,7 @@ fn gzip_len(bytes: &[u8]) -> u64 {
     enc.finish().unwrap().len() as u64
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let stops: usize = args
         .iter()
@@ -254,13 +254,29 @@ fn main() {
         metadata.len(),
         metadata_gz
     );
+    let bytes_ratio = wire as f64 / payload as f64;
+    let bytes_met = bytes_ratio <= 1.05;
+    let time_met = took <= 1.2 * transfer + 3.0 * RTT.as_secs_f64();
     println!(
-        "P2 bytes on the wire: {wire} vs payload {payload} = {:.3}× (target ≤ 1.05×)",
-        wire as f64 / payload as f64
+        "P2 bytes on the wire: {wire} vs payload {payload} = {bytes_ratio:.3}× (target ≤ 1.05×: {})",
+        if bytes_met { "met" } else { "NOT met" }
     );
     println!(
         "P2 sync time: {took:.1} s vs link limit {limit:.1} s (payload ÷ bandwidth {transfer:.1} s + 3 RTT) = {:.3}× of payload ÷ bandwidth; target ≤ 1.2× + 3 RTT: {}",
         took / transfer,
-        if took <= 1.2 * transfer + 3.0 * RTT.as_secs_f64() { "met" } else { "NOT met" }
+        if time_met { "met" } else { "NOT met" }
     );
+    let mut missed = vec![];
+    if !bytes_met {
+        missed.push(format!("{bytes_ratio:.3}× the payload on the wire > 1.05×"));
+    }
+    if !time_met {
+        missed.push(format!("{took:.1} s > 1.2 × {transfer:.1} s + 3 RTT"));
+    }
+    if missed.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        eprintln!("P2 missed its target: {}", missed.join("; "));
+        std::process::ExitCode::FAILURE
+    }
 }

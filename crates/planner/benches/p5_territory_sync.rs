@@ -200,7 +200,7 @@ fn bare_insert(dir: &Path, schema: &str, stops: &[RepStop]) -> Duration {
     t.elapsed()
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
     let storage: Arc<dyn Storage> =
@@ -429,4 +429,12 @@ fn main() {
         seeding.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+    if apply_rate >= TARGET_ROWS_PER_S {
+        std::process::ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "P5 missed its target: {apply_rate:.0} rows/s applied < {TARGET_ROWS_PER_S:.0} rows/s"
+        );
+        std::process::ExitCode::FAILURE
+    }
 }
