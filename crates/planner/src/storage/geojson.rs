@@ -1,13 +1,13 @@
 //! Reading sales territories from GeoJSON, beside the territories' storage
-//! ([`super::territories`]): a request body checked as far as it can be without the database.
+//! ([`super::territories`]): a request body checked as far as it can be without the database,
+//! refused in the storage's words like the territories it becomes.
 
 use std::collections::HashMap;
 
 use doorstep_domain::Clock;
 use uuid::Uuid;
 
-use crate::{PlannerError, Result};
-
+use super::{Result, StorageError};
 use crate::import::{At, Format, Problems};
 
 /// Reads territories from GeoJSON: a `FeatureCollection` (or one `Feature`) whose features
@@ -18,14 +18,14 @@ pub fn territories_from_geojson(
     clock: &dyn Clock,
 ) -> Result<Vec<crate::storage::NewTerritory>> {
     let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| PlannerError::Invalid(format!("the territories are not valid JSON: {e}")))?;
+        .map_err(|e| StorageError::Invalid(format!("the territories are not valid JSON: {e}")))?;
     let features: Vec<(String, &serde_json::Value)> =
         match value.get("type").and_then(|t| t.as_str()) {
             Some("FeatureCollection") => value
                 .get("features")
                 .and_then(|f| f.as_array())
                 .ok_or_else(|| {
-                    PlannerError::Invalid("a FeatureCollection needs a \"features\" list".into())
+                    StorageError::Invalid("a FeatureCollection needs a \"features\" list".into())
                 })?
                 .iter()
                 .enumerate()
@@ -33,13 +33,13 @@ pub fn territories_from_geojson(
                 .collect(),
             Some("Feature") => vec![("feature".to_owned(), &value)],
             _ => {
-                return Err(PlannerError::Invalid(
+                return Err(StorageError::Invalid(
                     "territories come as a GeoJSON FeatureCollection (or one Feature), each feature a Polygon or MultiPolygon with properties.name".into(),
                 ))
             }
         };
     if features.is_empty() {
-        return Err(PlannerError::Invalid("the file holds no territory".into()));
+        return Err(StorageError::Invalid("the file holds no territory".into()));
     }
     let mut problems = Problems::default();
     let mut out = vec![];
@@ -89,7 +89,8 @@ pub fn territories_from_geojson(
         }
     }
     if !problems.is_empty() {
-        return Err(problems.into_error(Format::Json));
+        let (message, rows) = problems.refusal(Format::Json);
+        return Err(StorageError::InvalidImport { message, rows });
     }
     Ok(out)
 }
