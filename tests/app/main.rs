@@ -105,7 +105,7 @@ impl TestApp {
             id: uuid::Uuid::from_u128(3),
             kind: "pod".into(),
             captured_at: self.clock.now() - chrono::Duration::hours(1),
-            summary: format!("Delivered to Fleur Jansen, 1 line short"),
+            summary: "Delivered to Fleur Jansen, 1 line short".into(),
             lines: first
                 .lines
                 .iter()
