@@ -12,7 +12,7 @@
 //! `cargo bench -p doorstep-planner --bench p3_ingest -- [--devices N] [--ops K]` (without
 //! `--ops`, three runs: 10, 30 and 100 ops per device); the
 //! database server is `DOORSTEP_BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432/postgres);
-//! a fresh database is created and dropped.
+//! a fresh database is created and dropped (kept with `P3_KEEP_DATABASE=1`, to look at plans).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,7 +100,12 @@ fn main() -> std::process::ExitCode {
             .unwrap();
         let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
         let result = std::panic::catch_unwind(|| run(&url, devices, per_device));
-        let _ = admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        if std::env::var_os("P3_KEEP_DATABASE").is_some() {
+            eprintln!("P3_KEEP_DATABASE: the database {name} is kept for a look");
+        } else {
+            let _ =
+                admin_client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
         match result {
             Ok(misses) => missed.extend(misses),
             Err(e) => std::panic::resume_unwind(e),

@@ -279,7 +279,7 @@ pub fn route_resolutions(
     let rows = db.query(
         "SELECT e.body, u.name FROM events e JOIN stops s ON s.id = e.stop_id
          JOIN devices d ON d.id = e.device_id JOIN users u ON u.id = d.user_id
-         WHERE e.tenant_id = $1 AND s.route_id = $2 AND e.kind = 'resolution'
+         WHERE e.tenant_id = $1 AND s.tenant_id = $1 AND s.route_id = $2 AND e.kind = 'resolution'
          ORDER BY e.captured_at, e.id",
         p![tenant, route],
     )?;

@@ -163,7 +163,7 @@ pub(super) fn load_route(
     let line_rows = db.query(
         "SELECT l.stop_id, l.id, l.sku, l.description, l.ordered_qty, l.unit, l.barcode
          FROM order_lines l JOIN stops s ON s.id = l.stop_id
-         WHERE l.tenant_id = $1 AND s.route_id = $2 ORDER BY l.stop_id, l.position",
+         WHERE l.tenant_id = $1 AND s.tenant_id = $1 AND s.route_id = $2 ORDER BY l.stop_id, l.position",
         p![tenant, id],
     )?;
     let mut lines: std::collections::HashMap<Uuid, Vec<OrderLine>> = Default::default();
@@ -219,14 +219,14 @@ pub fn route_report(db: &mut dyn Db, tenant: Uuid, route: Uuid) -> Result<RouteR
     let (route, courier_id, version, cancelled) = load_route(db, tenant, route)?;
     let rows = db.query(
         "SELECT e.id, e.stop_id, e.kind, e.body FROM events e JOIN stops s ON s.id = e.stop_id
-         WHERE e.tenant_id = $1 AND s.route_id = $2 ORDER BY e.captured_at, e.id",
+         WHERE e.tenant_id = $1 AND s.tenant_id = $1 AND s.route_id = $2 ORDER BY e.captured_at, e.id",
         p![tenant, route.id],
     )?;
     let photo_rows = db.query(
         "SELECT p.event_id, p.sha256,
                 EXISTS (SELECT 1 FROM blobs b WHERE b.tenant_id = p.tenant_id AND b.sha256 = p.sha256 AND b.complete)
          FROM event_photos p JOIN events e ON e.id = p.event_id JOIN stops s ON s.id = e.stop_id
-         WHERE p.tenant_id = $1 AND s.route_id = $2 ORDER BY p.event_id, p.sha256",
+         WHERE p.tenant_id = $1 AND s.tenant_id = $1 AND s.route_id = $2 ORDER BY p.event_id, p.sha256",
         p![tenant, route.id],
     )?;
     let mut photos: std::collections::HashMap<Uuid, Vec<PhotoState>> = Default::default();
