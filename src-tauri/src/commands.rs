@@ -49,9 +49,18 @@ impl Engine {
 
 type Answer<T> = Result<T, CommandError>;
 
+/// Today's route: every stop, or the page from `offset` (0 when absent) of at most `limit` stops;
+/// the route list asks for what it shows, progress and the next stop cover the whole route.
 #[tauri::command]
-pub fn route_today(engine: State<'_, Engine>) -> Answer<RouteView> {
-    Ok(engine.store()?.routes().today()?)
+pub fn route_today(
+    engine: State<'_, Engine>,
+    offset: Option<u32>,
+    limit: Option<u32>,
+) -> Answer<RouteView> {
+    Ok(engine
+        .store()?
+        .routes()
+        .today_page(offset.unwrap_or(0), limit)?)
 }
 
 #[tauri::command]

@@ -251,6 +251,66 @@ fn the_route_and_a_stop_read_as_the_ui_expects() {
 }
 
 #[test]
+fn the_route_list_reads_a_page_of_stops_with_the_whole_routes_progress_and_next_stop() {
+    let app = TestApp::start();
+    let first = app.call("route_today", json!({})).unwrap()["stops"][0]["id"].clone();
+    app.call(
+        "record_failed_attempt",
+        json!({ "input": { "stop_id": first, "reason": "nobody_home", "note": null, "photo": null, "gps": null } }),
+    )
+    .unwrap();
+    let whole = app.call("route_today", json!({})).unwrap();
+    let page = app
+        .call("route_today", json!({ "offset": 10, "limit": 5 }))
+        .unwrap();
+    let positions: Vec<u64> = page["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        positions,
+        vec![11, 12, 13, 14, 15],
+        "a page is the stops from its offset, in route order"
+    );
+    assert_eq!(
+        page["stops"][0], whole["stops"][10],
+        "a stop reads the same in a page as in the whole route"
+    );
+    assert_eq!(
+        page["progress"],
+        json!({ "total": 30, "done": 1, "cancelled": 0 }),
+        "progress counts the whole route, not the page"
+    );
+    assert_eq!(
+        page["next_stop"], whole["stops"][1]["id"],
+        "the next stop comes from the whole route, even before the page"
+    );
+    assert_eq!(
+        page["route"], whole["route"],
+        "a page carries the route's header"
+    );
+    let first_page = app.call("route_today", json!({ "limit": 50 })).unwrap();
+    assert_eq!(
+        first_page, whole,
+        "a page longer than the route is the whole route"
+    );
+    let past_the_end = app
+        .call("route_today", json!({ "offset": 30, "limit": 50 }))
+        .unwrap();
+    assert_eq!(
+        past_the_end["stops"],
+        json!([]),
+        "nothing after the last stop"
+    );
+    assert_eq!(
+        past_the_end["progress"], whole["progress"],
+        "an empty page still says how far the route is"
+    );
+}
+
+#[test]
 fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync() {
     let app = TestApp::start();
     let route = app.call("route_today", json!({})).unwrap();

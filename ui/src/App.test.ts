@@ -189,6 +189,40 @@ describe("route list", () => {
     expect(bar.textContent).not.toMatch(/fail/i);
   });
 
+  it("draws a long route a page at a time and the next page on request, with the whole route's progress", async () => {
+    const base = sampleRoute();
+    const stops = Array.from({ length: 120 }, (_, i) => ({
+      ...base.stops[i % base.stops.length],
+      id: `long-${i + 1}`,
+      position: i + 1,
+    }));
+    const progress = { total: 120, done: 0, cancelled: 0 };
+    backend.override.route_today = (args) => {
+      const { offset = 0, limit } = (args ?? {}) as { offset?: number; limit?: number };
+      const page = stops.slice(offset, limit === undefined ? undefined : offset + limit);
+      return { ...base, stops: page, progress, next_stop: "long-1" };
+    };
+    render(App, { props: { pollMs: 60_000 } });
+    await screen.findByTestId("stop-1");
+    expect(screen.getByTestId("stop-50"), "the first page is drawn whole").toBeTruthy();
+    expect(screen.queryByTestId("stop-51"), "the stops after the first page wait until asked for").toBeNull();
+    expect(screen.getByTestId("route-summary").textContent, "progress counts the whole route").toContain("120 stops");
+    const loads = callsOf("route_today");
+    expect(loads.length, "the list has loaded").toBeGreaterThan(0);
+    for (const args of loads) expect(args, "the list asks the engine for one page, not the whole route").toEqual({ limit: 50 });
+
+    await fireEvent.click(screen.getByTestId("route-more"));
+    await screen.findByTestId("stop-100");
+    expect(callsOf("route_today"), "the next page starts after the stops drawn").toContainEqual({ offset: 50, limit: 50 });
+    expect(screen.queryByTestId("stop-101"), "one page more, not the rest of the route").toBeNull();
+    expect(screen.getByTestId("route-shown").textContent, "the list says how much of the route it shows").toMatch(/1–100 of 120/);
+
+    await fireEvent.click(screen.getByTestId("route-more"));
+    await screen.findByTestId("stop-120");
+    expect(screen.queryByTestId("route-more"), "nothing more to show at the end of the route").toBeNull();
+    expect(document.querySelectorAll('button[data-testid^="stop-"]'), "every stop drawn once").toHaveLength(120);
+  });
+
   it("shows a load error in the banner", async () => {
     backend.override.route_today = () => {
       throw { code: "storage", message: "The phone's storage could not be read." };

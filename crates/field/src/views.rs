@@ -14,6 +14,8 @@ pub struct RouteView {
     /// The engine clock's local date: what "today" means on every screen.
     pub today: NaiveDate,
     pub route: Option<RouteHeader>,
+    /// The route's stops in order: all of them, or the page the caller asked for (`route_today`
+    /// with `offset` and `limit`); `progress.total` counts the whole route.
     pub stops: Vec<StopSummary>,
     pub progress: RouteProgress,
     /// The first stop, in route order, the courier can still deliver or fail.
@@ -32,26 +34,48 @@ pub struct RouteProgress {
 }
 
 impl RouteView {
-    /// The route's view from its stops, in order: progress and the next stop follow from the
+    /// The route's view from all its stops, in order: progress and the next stop follow from the
     /// stops' actions.
     pub fn new(today: NaiveDate, route: Option<RouteHeader>, stops: Vec<StopSummary>) -> Self {
-        let done = stops.iter().filter(|s| s.status.is_final()).count() as u32;
-        let cancelled = stops
-            .iter()
-            .filter(|s| s.cancelled && !s.status.is_final())
-            .count() as u32;
-        let next_stop = stops.iter().find(|s| s.actions.deliver).map(|s| s.id);
+        let (progress, next_stop) = RouteProgress::tally(
+            stops
+                .iter()
+                .map(|s| (s.id, s.status, s.cancelled, s.actions.deliver)),
+        );
         RouteView {
             today,
             route,
-            progress: RouteProgress {
-                total: stops.len() as u32,
-                done,
-                cancelled,
-            },
             stops,
+            progress,
             next_stop,
         }
+    }
+}
+
+impl RouteProgress {
+    /// Progress and the next stop of a route from each stop's (id, status, cancelled, may be
+    /// delivered), in route order: the one rule for a whole route and for a page of it.
+    pub fn tally<Id>(
+        stops: impl IntoIterator<Item = (Id, StopStatus, bool, bool)>,
+    ) -> (RouteProgress, Option<Id>) {
+        let mut progress = RouteProgress {
+            total: 0,
+            done: 0,
+            cancelled: 0,
+        };
+        let mut next_stop = None;
+        for (id, status, cancelled, deliver) in stops {
+            progress.total += 1;
+            if status.is_final() {
+                progress.done += 1;
+            } else if cancelled {
+                progress.cancelled += 1;
+            }
+            if deliver && next_stop.is_none() {
+                next_stop = Some(id);
+            }
+        }
+        (progress, next_stop)
     }
 }
 

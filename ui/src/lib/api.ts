@@ -32,7 +32,9 @@ async function call<T>(cmd: Command, args?: InvokeArgs): Promise<T> {
   }
 }
 
-export const routeToday = () => call<RouteView>("route_today");
+/** Today's route; with `limit`, only the stops from `offset` (0 by default), at most `limit`
+ * of them: progress and the next stop still cover the whole route. */
+export const routeToday = (page?: { offset?: number; limit?: number }) => call<RouteView>("route_today", page);
 
 export const stopDetail = (stopId: string) => call<StopDetail>("stop_detail", { stopId });
 

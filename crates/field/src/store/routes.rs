@@ -1,12 +1,12 @@
 //! Routes on the device.
 
 use chrono::NaiveDate;
-use doorstep_domain::{Route, StopActions};
+use doorstep_domain::{Route, StopActions, StopStatus};
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
 use super::{parse_enum, parse_uuid, Store};
-use crate::views::{RouteHeader, RouteView, StopSummary};
+use crate::views::{RouteHeader, RouteProgress, RouteView, StopSummary};
 use crate::{FieldError, Result};
 
 pub struct Routes<'a> {
@@ -103,14 +103,26 @@ impl Routes<'_> {
 
     /// Today's route by the device clock, stops in order, each with what waits to sync.
     pub fn today(&self) -> Result<RouteView> {
+        self.today_page(0, None)
+    }
+
+    /// Today's route with the stops from `offset` in route order, at most `limit` of them (all
+    /// when `None`): a screen asks for what it shows. Progress and the next stop still cover
+    /// the whole route.
+    pub fn today_page(&self, offset: u32, limit: Option<u32>) -> Result<RouteView> {
         let today = self.store.clock.today();
         let Some(route_id) = self.on(today)? else {
             return Ok(RouteView::new(today, None, vec![]));
         };
-        self.view(route_id)
+        self.view_page(route_id, offset, limit)
     }
 
     pub fn view(&self, route_id: Uuid) -> Result<RouteView> {
+        self.view_page(route_id, 0, None)
+    }
+
+    /// The route with the stops from `offset`, at most `limit` of them (all when `None`).
+    pub fn view_page(&self, route_id: Uuid, offset: u32, limit: Option<u32>) -> Result<RouteView> {
         let conn = &self.store.conn;
         let header = conn.query_row(
             "SELECT id, date, courier_name FROM routes WHERE id = ?1",
@@ -128,10 +140,15 @@ impl Routes<'_> {
                     s.window_end, s.status, s.cancelled,
                     (SELECT COUNT(*) FROM order_lines l WHERE l.stop_id = s.id),
                     (SELECT COUNT(*) FROM outbox o WHERE o.stop_id = s.id)
-             FROM stops s WHERE s.route_id = ?1 ORDER BY s.position",
+             FROM stops s WHERE s.route_id = ?1 ORDER BY s.position LIMIT ?2 OFFSET ?3",
         )?;
+        // SQLite reads a negative LIMIT as no limit.
+        let sql_limit = limit.map_or(-1, i64::from);
         let stops = stmt
-            .query_map([route_id.to_string()], summary_from_row)?
+            .query_map(
+                params![route_id.to_string(), sql_limit, offset],
+                summary_from_row,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?
             .into_iter()
             .map(|r| r.into_summary())
@@ -141,11 +158,39 @@ impl Routes<'_> {
             date: header.1,
             courier_name: header.2,
         };
-        Ok(RouteView::new(
-            self.store.clock.today(),
-            Some(header),
+        let today = self.store.clock.today();
+        let whole = offset == 0 && limit.is_none_or(|l| stops.len() < l as usize);
+        if whole {
+            return Ok(RouteView::new(today, Some(header), stops));
+        }
+        // A page: progress and the next stop from every stop's status, without the rest of
+        // their rows.
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, status, cancelled FROM stops WHERE route_id = ?1 ORDER BY position",
+        )?;
+        let states = stmt
+            .query_map([route_id.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut tallied = Vec::with_capacity(states.len());
+        for (id, status, cancelled) in &states {
+            let status: StopStatus = parse_enum(status)?;
+            let deliver = StopActions::of(status, *cancelled).deliver;
+            tallied.push((id, status, *cancelled, deliver));
+        }
+        let (progress, next_stop) = RouteProgress::tally(tallied);
+        Ok(RouteView {
+            today,
+            route: Some(header),
             stops,
-        ))
+            progress,
+            next_stop: next_stop.map(|id| parse_uuid(id)).transpose()?,
+        })
     }
 
     /// The stop at `position` on today's route: scripts name stops by their number.

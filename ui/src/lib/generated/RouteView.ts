@@ -8,7 +8,12 @@ export type RouteView = {
 /**
  * The engine clock's local date: what "today" means on every screen.
  */
-today: string, route: RouteHeader | null, stops: Array<StopSummary>, progress: RouteProgress, 
+today: string, route: RouteHeader | null, 
+/**
+ * The route's stops in order: all of them, or the page the caller asked for (`route_today`
+ * with `offset` and `limit`); `progress.total` counts the whole route.
+ */
+stops: Array<StopSummary>, progress: RouteProgress, 
 /**
  * The first stop, in route order, the courier can still deliver or fail.
  */
