@@ -32,8 +32,7 @@ impl Pods<'_> {
         let op_apart = crate::planted!("op-in-own-transaction");
         let stop_id = new.stop_id;
         let (id, status) = self.store.write(|tx, ctx| {
-            stops::open_status(tx, new.stop_id)?;
-            let stop = stops::load(tx, new.stop_id)?;
+            let stop = stops::load_open(tx, new.stop_id)?;
             let (new, outcome) = new.validate(&stop)?;
             let status = match new.corrects {
                 None => stop.status.advance(outcome.status())?,
@@ -157,8 +156,7 @@ impl ConditionNotes<'_> {
     /// before or after the delivery.
     pub fn record(&mut self, new: NewConditionNote) -> Result<Saved> {
         let (id, status) = self.store.write(|tx, ctx| {
-            stops::open_status(tx, new.stop_id)?;
-            let stop = stops::load(tx, new.stop_id)?;
+            let stop = stops::load_open(tx, new.stop_id)?;
             let new = new.validate(&stop)?;
             require_photos(tx, &new.photos)?;
             let note = new.into_event(ctx.clock.new_id(), ctx.now());

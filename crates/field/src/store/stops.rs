@@ -106,12 +106,14 @@ pub(super) fn set_status(conn: &Connection, id: Uuid, status: StopStatus) -> Res
     Ok(())
 }
 
-/// The domain's stop, with its lines, as validation needs it.
-pub(super) fn load(conn: &Connection, id: Uuid) -> Result<Stop> {
+/// The domain's stop, with its lines, as validation needs it; refused with
+/// [`FieldError::StopCancelled`] when dispatch cancelled it, as [`open_status`] does (one read
+/// for a record's check and its validation).
+pub(super) fn load_open(conn: &Connection, id: Uuid) -> Result<Stop> {
     let row = conn
         .prepare_cached(
             "SELECT position, customer_name, customer_kind, address, lat, lon, contact_name,
-                    contact_phone, window_start, window_end, instructions, status
+                    contact_phone, window_start, window_end, instructions, status, cancelled
              FROM stops WHERE id = ?1",
         )?
         .query_row([id.to_string()], |r| {
@@ -128,10 +130,14 @@ pub(super) fn load(conn: &Connection, id: Uuid) -> Result<Stop> {
                 r.get::<_, String>(9)?,
                 r.get::<_, Option<String>>(10)?,
                 r.get::<_, String>(11)?,
+                r.get::<_, bool>(12)?,
             ))
         })
         .optional()?
         .ok_or(FieldError::StopNotFound(id))?;
+    if row.12 {
+        return Err(FieldError::StopCancelled(id));
+    }
     Ok(Stop {
         id,
         position: row.0,
