@@ -13,8 +13,7 @@ use postgres::{Client, IsolationLevel, NoTls, Statement};
 
 use super::sql::{Db, Dialect, Row, Val};
 use super::Backend;
-// Named `PlannerError` here until the migration runner lands; it is the storage error.
-use super::{Result, StorageError as PlannerError};
+use super::{Result, StorageError};
 
 /// One migration file of `crates/planner/migrations/postgres`.
 macro_rules! migration {
@@ -114,15 +113,15 @@ fn reason(e: &postgres::Error) -> String {
     text
 }
 
-fn unreachable_db(e: postgres::Error) -> PlannerError {
-    PlannerError::Unavailable(format!("cannot reach PostgreSQL: {}", reason(&e)))
+fn unreachable_db(e: postgres::Error) -> StorageError {
+    StorageError::Unavailable(format!("cannot reach PostgreSQL: {}", reason(&e)))
 }
 
 impl Postgres {
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the schema up to date.
     pub fn open(url: &str, max_connections: usize) -> Result<Postgres> {
         let config: postgres::Config = url.parse().map_err(|e| {
-            PlannerError::Invalid(format!("\"{url}\" is not a PostgreSQL URL: {e}"))
+            StorageError::Invalid(format!("\"{url}\" is not a PostgreSQL URL: {e}"))
         })?;
         let pg = Postgres {
             config,
@@ -159,7 +158,7 @@ impl Postgres {
                 })
                 .collect::<Vec<_>>();
             let pending = migration::pending(MIGRATIONS, &applied)
-                .map_err(|e| PlannerError::Invalid(e.to_string()))?;
+                .map_err(|e| StorageError::Invalid(e.to_string()))?;
             for m in pending {
                 tx.batch_execute(m.sql)?;
                 tx.execute(
@@ -168,7 +167,7 @@ impl Postgres {
                 )?;
             }
             tx.commit()?;
-            Ok::<_, PlannerError>(())
+            Ok::<_, StorageError>(())
         })();
         client.batch_execute("SELECT pg_advisory_unlock(7166)")?;
         result
@@ -178,7 +177,7 @@ impl Postgres {
         let mut pool = self
             .pool
             .lock()
-            .map_err(|_| PlannerError::Internal("pool lock poisoned".into()))?;
+            .map_err(|_| StorageError::Internal("pool lock poisoned".into()))?;
         loop {
             if let Some(conn) = pool.idle.pop() {
                 return Ok(Lease {
@@ -209,7 +208,7 @@ impl Postgres {
             pool = self
                 .freed
                 .wait(pool)
-                .map_err(|_| PlannerError::Internal("pool lock poisoned".into()))?;
+                .map_err(|_| StorageError::Internal("pool lock poisoned".into()))?;
         }
     }
 
@@ -239,12 +238,12 @@ impl Postgres {
                 Ok(out)
             })();
             match result {
-                Err(PlannerError::Retry(why)) if attempt < RETRIES => {
+                Err(StorageError::Retry(why)) if attempt < RETRIES => {
                     tracing::debug!(attempt, %why, "retrying a PostgreSQL transaction");
                     std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
                 }
-                Err(PlannerError::Retry(why)) => {
-                    return Err(PlannerError::Unavailable(format!(
+                Err(StorageError::Retry(why)) => {
+                    return Err(StorageError::Unavailable(format!(
                         "the planner is too busy to save this now ({why}); try again"
                     )))
                 }
@@ -269,23 +268,23 @@ impl Backend for Postgres {
     }
 }
 
-impl From<postgres::Error> for PlannerError {
-    fn from(e: postgres::Error) -> PlannerError {
+impl From<postgres::Error> for StorageError {
+    fn from(e: postgres::Error) -> StorageError {
         match e.code() {
             Some(c)
                 if *c == SqlState::T_R_SERIALIZATION_FAILURE
                     || *c == SqlState::T_R_DEADLOCK_DETECTED =>
             {
-                PlannerError::Retry(e.to_string())
+                StorageError::Retry(e.to_string())
             }
             Some(c) if *c == SqlState::UNIQUE_VIOLATION => {
-                PlannerError::Conflict("this record exists already".into())
+                StorageError::Conflict("this record exists already".into())
             }
             Some(c) if *c == SqlState::FOREIGN_KEY_VIOLATION => {
-                PlannerError::Invalid("this refers to something the planner does not hold".into())
+                StorageError::Invalid("this refers to something the planner does not hold".into())
             }
             None if e.is_closed() => unreachable_db(e),
-            _ => PlannerError::Database(reason(&e)),
+            _ => StorageError::Database(reason(&e)),
         }
     }
 }
@@ -366,7 +365,7 @@ fn row(r: &postgres::Row) -> Result<Row> {
                 .map(Val::Clock),
             Type::VOID => None,
             _ => {
-                return Err(PlannerError::Internal(format!(
+                return Err(StorageError::Internal(format!(
                     "column {} has type {t}, which the planner does not read",
                     column.name()
                 )))

@@ -9,8 +9,7 @@ use rusqlite::Connection;
 
 use super::sql::{instant_text, sqlite_sql, Db, Dialect, Row, Val};
 use super::Backend;
-// Named `PlannerError` here until the migration runner lands; it is the storage error.
-use super::{Result, StorageError as PlannerError};
+use super::{Result, StorageError};
 
 /// One migration file of `crates/planner/migrations/sqlite`.
 macro_rules! migration {
@@ -42,7 +41,7 @@ impl Sqlite {
     pub fn open(path: &Path) -> Result<Sqlite> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                PlannerError::Invalid(format!("cannot create {}: {e}", dir.display()))
+                StorageError::Invalid(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
         let mut conn = Connection::open(path)?;
@@ -59,7 +58,7 @@ impl Sqlite {
     fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
         self.conn
             .lock()
-            .map_err(|_| PlannerError::Internal("storage lock poisoned".into()))
+            .map_err(|_| StorageError::Internal("storage lock poisoned".into()))
     }
 }
 
@@ -82,7 +81,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let pending = migration::pending(MIGRATIONS, &applied)
-        .map_err(|e| PlannerError::Invalid(e.to_string()))?;
+        .map_err(|e| StorageError::Invalid(e.to_string()))?;
     for m in pending {
         tx.execute_batch(m.sql)?;
         tx.execute(
@@ -162,7 +161,7 @@ fn value(v: ValueRef<'_>) -> Result<Val> {
         ValueRef::Real(x) => Val::Real(x),
         ValueRef::Text(t) => Val::Text(
             std::str::from_utf8(t)
-                .map_err(|e| PlannerError::Internal(format!("stored text is not UTF-8: {e}")))?
+                .map_err(|e| StorageError::Internal(format!("stored text is not UTF-8: {e}")))?
                 .to_owned(),
         ),
         ValueRef::Blob(b) => Val::Bytes(b.to_vec()),
