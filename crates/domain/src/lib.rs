@@ -2,6 +2,7 @@
 //! time and ids come in through [`Clock`], so tests and the simulation control them.
 
 pub mod account;
+pub mod checklist;
 pub mod clock;
 pub mod demo;
 pub mod error;
