@@ -129,14 +129,15 @@ impl fmt::Display for Problems {
 impl Template {
     /// Reads a template from JSON; a body that is not a template at all is one problem at `$`.
     pub fn from_json(json: &str) -> Result<Template, Problems> {
-        let template: Template = serde_json::from_str(json).map_err(|e| {
+        let not_a_template = |e: serde_json::Error| {
             Problems(vec![Problem {
                 path: "$".into(),
                 message: format!("this is not a checklist template: {e}"),
             }])
-        })?;
-        let value: serde_json::Value =
-            serde_json::from_str(json).expect("the body was just read as a template");
+        };
+        // Read once: the tree gives the template and the keys no question knows.
+        let value: serde_json::Value = serde_json::from_str(json).map_err(not_a_template)?;
+        let template = Template::deserialize(&value).map_err(not_a_template)?;
         let mut found = Found::default();
         found.unknown_keys(&value);
         if let Err(Problems(more)) = template.validate() {
