@@ -93,6 +93,18 @@ pub enum MigrationError {
         position: usize,
         version: i64,
     },
+    #[error(
+        "{file} sits in the migrations folder but the build does not apply it; add it to the \
+         store's list of migrations"
+    )]
+    NotApplied { file: String },
+    #[error(
+        "the migrations folder holds {folder:?} but the build applies {build:?}, in that order"
+    )]
+    FolderDiffers {
+        folder: Vec<String>,
+        build: Vec<&'static str>,
+    },
 }
 
 /// Compares what a database applied with the build's migrations: the ones still to apply, in
@@ -171,6 +183,34 @@ pub fn check_manifest(manifest: &str, build: &[Migration]) -> Result<(), Migrati
         }),
         None => Ok(()),
     }
+}
+
+/// Checks a store's migrations folder: its `MANIFEST` against the build ([`check_manifest`]),
+/// and that the `.sql` files in it (`files`: the folder's entries, as the caller listed them)
+/// are exactly the ones the build applies, in order, so none is forgotten in the store's list.
+pub fn check_folder(
+    manifest: &str,
+    files: &[String],
+    build: &[Migration],
+) -> Result<(), MigrationError> {
+    check_manifest(manifest, build)?;
+    let mut folder: Vec<String> = files
+        .iter()
+        .filter(|f| f.ends_with(".sql"))
+        .cloned()
+        .collect();
+    folder.sort_unstable();
+    let applies: Vec<&'static str> = build.iter().map(|m| m.file).collect();
+    if let Some(file) = folder.iter().find(|f| !applies.contains(&f.as_str())) {
+        return Err(MigrationError::NotApplied { file: file.clone() });
+    }
+    if folder != applies {
+        return Err(MigrationError::FolderDiffers {
+            folder,
+            build: applies,
+        });
+    }
+    Ok(())
 }
 
 /// The manifest a build's migrations would have: `file sha256`, one per line.
@@ -321,6 +361,50 @@ mod tests {
                 Err(MigrationError::ManifestUnreadable { line: 1, .. })
             ),
             "a line without a hash is unreadable"
+        );
+    }
+
+    #[test]
+    fn a_folder_checks_clean_only_when_it_holds_exactly_the_files_the_build_applies() {
+        let manifest = manifest_of(BUILD);
+        let folder = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            check_folder(
+                &manifest,
+                &folder(&["MANIFEST", "0002_more.sql", "0001_init.sql"]),
+                BUILD
+            ),
+            Ok(()),
+            "the folder's own listing order and its MANIFEST do not matter"
+        );
+        assert_eq!(
+            check_folder(
+                &manifest,
+                &folder(&["0001_init.sql", "0002_more.sql", "0003_new.sql"]),
+                BUILD
+            ),
+            Err(MigrationError::NotApplied {
+                file: "0003_new.sql".into()
+            }),
+            "a file added to the folder but not to the store's list is caught"
+        );
+        assert!(
+            matches!(
+                check_folder(&manifest, &folder(&["0001_init.sql"]), BUILD),
+                Err(MigrationError::FolderDiffers { .. })
+            ),
+            "a build applying a file the folder no longer holds is caught"
+        );
+        assert!(
+            matches!(
+                check_folder(
+                    &manifest_of(&BUILD[..1]),
+                    &folder(&["0001_init.sql"]),
+                    BUILD
+                ),
+                Err(MigrationError::Unlisted { .. })
+            ),
+            "the manifest is checked first"
         );
     }
 }
