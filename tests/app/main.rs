@@ -209,6 +209,19 @@ impl TestApp {
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         self.invoke(cmd, InvokeBody::Json(args))
     }
+
+    /// The detail of today's first stop with at least `lines` order lines, as the UI reads it.
+    fn stop_with_lines(&self, lines: u64) -> Value {
+        let route = self.call("route_today", json!({})).unwrap();
+        let stop = route["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["line_count"].as_u64().unwrap() >= lines)
+            .expect("the demo route has a stop with that many lines");
+        self.call("stop_detail", json!({ "stopId": stop["id"] }))
+            .unwrap()
+    }
 }
 
 /// The rep's territory in these tests: the west of the demo route.
@@ -313,16 +326,8 @@ fn the_route_list_reads_a_page_of_stops_with_the_whole_routes_progress_and_next_
 #[test]
 fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync() {
     let app = TestApp::start();
-    let route = app.call("route_today", json!({})).unwrap();
-    let stop = route["stops"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["line_count"].as_u64().unwrap() >= 2)
-        .unwrap();
-    let detail = app
-        .call("stop_detail", json!({ "stopId": stop["id"] }))
-        .unwrap();
+    let detail = app.stop_with_lines(2);
+    let stop_id = detail["id"].clone();
 
     let photo_path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/photos/Portrait_5.jpg");
@@ -350,7 +355,7 @@ fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync
         .call(
             "record_pod",
             json!({ "input": {
-                "stop_id": stop["id"], "recipient_name": "Joris Smit",
+                "stop_id": stop_id, "recipient_name": "Joris Smit",
                 "signature": { "width": 300, "height": 150, "strokes": [[{"x": 1, "y": 2, "t": 0}, {"x": 40, "y": 30, "t": 16}]] },
                 "photos": [photo["sha256"]], "gps": { "lat": 52.37736, "lon": 4.88155, "accuracy_m": 9.5 },
                 "lines": lines
@@ -377,7 +382,7 @@ fn a_delivery_with_photo_signature_and_a_damaged_line_is_saved_and_waits_to_sync
         "not connected to a planner yet"
     );
     let detail = app
-        .call("stop_detail", json!({ "stopId": stop["id"] }))
+        .call("stop_detail", json!({ "stopId": stop_id }))
         .unwrap();
     assert_eq!(
         detail["pods"][0]["lines"][0]["shortfall_reason"], "damaged",
@@ -652,16 +657,8 @@ fn a_reps_commands_read_and_write_as_the_ui_expects() {
 #[test]
 fn a_proof_of_delivery_is_refused_in_the_words_the_form_shows() {
     let app = TestApp::start();
-    let route = app.call("route_today", json!({})).unwrap();
-    let stop = route["stops"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["line_count"].as_u64().unwrap() >= 2)
-        .unwrap();
-    let detail = app
-        .call("stop_detail", json!({ "stopId": stop["id"] }))
-        .unwrap();
+    let detail = app.stop_with_lines(2);
+    let stop_id = detail["id"].clone();
     let line = &detail["lines"][0];
     let (name, ordered) = (
         line["description"].as_str().unwrap().to_owned(),
@@ -673,7 +670,7 @@ fn a_proof_of_delivery_is_refused_in_the_words_the_form_shows() {
             json!({ "line_id": l["id"], "delivered_qty": l["ordered_qty"], "shortfall_reason": null, "note": null })
         }).collect();
         lines[0] = first;
-        json!({ "input": { "stop_id": stop["id"], "recipient_name": recipient,
+        json!({ "input": { "stop_id": stop_id, "recipient_name": recipient,
             "signature": signature, "photos": [], "gps": null, "lines": lines } })
     };
     let sig = json!({ "width": 300, "height": 150, "strokes": [[[1, 2, 0], [40, 30, 16]]] });
