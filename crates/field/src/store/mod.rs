@@ -249,9 +249,9 @@ fn migrate(conn: &mut Connection, clock: &dyn Clock) -> Result<()> {
             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL,
             sha256 TEXT)",
     )?;
-    adopt_unhashed(conn)?;
     // One writer at a time: a second process opening the file waits, then finds nothing to do.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    adopt_unhashed(&tx)?;
     let applied = tx
         .prepare("SELECT version, sha256 FROM schema_migrations ORDER BY version")?
         .query_map([], |r| {
@@ -277,8 +277,7 @@ fn migrate(conn: &mut Connection, clock: &dyn Clock) -> Result<()> {
 
 /// A database made before migrations were hashed has no `sha256` column. Nothing recorded
 /// which files it ran, so it takes this build's hashes of the versions it has.
-fn adopt_unhashed(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+fn adopt_unhashed(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     let hashed: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('schema_migrations') WHERE name = 'sha256')",
         [],
@@ -293,7 +292,6 @@ fn adopt_unhashed(conn: &mut Connection) -> Result<()> {
             )?;
         }
     }
-    tx.commit()?;
     Ok(())
 }
 
